@@ -1,0 +1,5 @@
+export * from './container.js';
+export * from './exec.js';
+export * from './image.js';
+export * from './system.js';
+export * from './stream.js';
