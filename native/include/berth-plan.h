@@ -1,0 +1,131 @@
+/*
+ * berth-plan.h: the only place where the codes shared by TypeScript and C live.
+ *
+ * TypeScript (src/runtime/plan.ts, src/runtime/shim-protocol.ts) compiles decisions into flat
+ * records; C reads them in order and carries them out. A unit test checks that the TypeScript
+ * mirror (src/runtime/plan-codes.ts) matches every value here.
+ *
+ * Wire format of a record (little endian):  u16 tag | u16 zero | u32 length | payload[length]
+ * Strings in payloads are NUL-terminated. Several strings are packed one after the other.
+ * Messages on a shim channel are: u32 kind | u32 length | records[length].
+ */
+#ifndef BERTH_PLAN_H
+#define BERTH_PLAN_H
+
+#define BP_RECORD_HEADER 8
+#define BP_MESSAGE_HEADER 8
+#define BP_MAX_MESSAGE (4u << 20)
+
+/* ---- Plan records: what a new process does, in order (runtime plan) ---- */
+enum bp_op {
+	/* Read by the spawner before the child exists. */
+	BP_CLONE_FLAGS = 1,   /* u64: namespaces the child is created in (CLONE_NEW*) */
+	/* Executed by the child, in the order they appear. */
+	BP_SETNS = 10,        /* u32 nstype | path: join a namespace (all SETNS are opened first, then entered in order) */
+	BP_FORK = 11,         /* (empty): clone(CLONE_PARENT); the rest runs in the new child, e.g. after joining a pid ns */
+	BP_MKDIR = 12,        /* u32 mode | u32 flags (BP_MKDIR_*) | path */
+	BP_WRITE = 13,        /* path | data: open O_WRONLY, write, close (cgroup files, /proc/sys, oom_score_adj) */
+	BP_SETHOSTNAME = 14,  /* name */
+	BP_SETDOMAINNAME = 15,/* name */
+	BP_MOUNT = 16,        /* u64 flags | source | target | fstype | data */
+	BP_UMOUNT = 17,       /* u32 flags | path */
+	BP_MKNOD = 18,        /* u32 mode | u32 major | u32 minor | u32 uid | u32 gid | path */
+	BP_SYMLINK = 19,      /* target | linkpath */
+	BP_TOUCH = 20,        /* u32 mode | path: create an empty file if it does not exist (a bind mount target) */
+	BP_LINK_UP = 21,      /* ifname: set IFF_UP (loopback of a new network namespace) */
+	BP_PIVOT_ROOT = 22,   /* path: make path the root; the old root is detached */
+	BP_CHDIR = 23,        /* path */
+	BP_SETSID = 24,       /* (empty) */
+	BP_SET_CTTY = 25,     /* (empty): make fd 0 the controlling terminal */
+	BP_RLIMIT = 26,       /* u32 resource | u64 soft | u64 hard */
+	BP_UMASK = 27,        /* u32 */
+	BP_SETGROUPS = 28,    /* u32 gid[] */
+	BP_SETGID = 29,       /* u32 */
+	BP_SETUID = 30,       /* u32 */
+	BP_CAPS = 31,         /* u64 effective | u64 permitted | u64 inheritable | u64 ambient */
+	BP_NO_NEW_PRIVS = 32, /* (empty) */
+	BP_SECCOMP = 33,      /* struct sock_filter[]: a compiled BPF program */
+	BP_FIFO_OPEN = 34,    /* path: open a start fifo O_PATH now (before pivot_root) */
+	BP_FIFO_WAIT = 35,    /* (empty): block until someone opens the fifo for reading (`start`) */
+	BP_READY = 36,        /* (empty): tell the spawner setup is done (it may exit, e.g. `create`) */
+	BP_CAP_BOUNDING = 37, /* u64: capabilities kept in the bounding set; the others are dropped */
+	BP_KEEPCAPS = 38,     /* u32: PR_SET_KEEPCAPS, around the uid change */
+	BP_ENV = 40,          /* "KEY=value" */
+	BP_ARG = 41,          /* one argv entry */
+	BP_EXEC = 42,         /* search path ("a:b:c"): resolve argv[0] now; execve happens after the last record */
+	BP_CONSOLE = 43,      /* (spawner) path of a console socket: open a pty, give the slave to the child as 0,1,2, send the master there */
+	BP_MASK = 44,         /* path: hide it (a directory under an empty read-only tmpfs, a file under /dev/null); absent is fine */
+	BP_READONLY = 45,     /* path: bind it onto itself read-only; absent is fine */
+	BP_OP_MAX = 64
+};
+
+#define BP_MKDIR_PARENTS 1u   /* like mkdir -p */
+#define BP_MKDIR_EXIST_OK 2u  /* an existing directory is not an error */
+
+/* The syscall that failed, as reported back. */
+enum bp_syscall {
+	BP_SYS_NONE = 0,
+	BP_SYS_CLONE, BP_SYS_SETNS, BP_SYS_OPEN, BP_SYS_WRITE, BP_SYS_MKDIR, BP_SYS_MOUNT,
+	BP_SYS_UMOUNT, BP_SYS_MKNOD, BP_SYS_CHOWN, BP_SYS_SYMLINK, BP_SYS_IOCTL, BP_SYS_PIVOT_ROOT,
+	BP_SYS_CHDIR, BP_SYS_SETSID, BP_SYS_SETRLIMIT, BP_SYS_SETGROUPS, BP_SYS_SETGID,
+	BP_SYS_SETUID, BP_SYS_CAPSET, BP_SYS_PRCTL, BP_SYS_SECCOMP, BP_SYS_EXECVE, BP_SYS_SOCKET,
+	BP_SYS_SETHOSTNAME, BP_SYS_DUP, BP_SYS_CONNECT, BP_SYS_SENDMSG, BP_SYS_PTY, BP_SYS_STAT,
+	BP_SYS_PLAN /* the plan itself was malformed */
+};
+
+/* Reports from a child to its spawner, on a close-on-exec pipe: EOF without a report means exec succeeded. */
+enum bp_report_kind {
+	BP_REPORT_FAILED = 1,    /* u32 op_index | u32 op | u32 syscall | i32 errno | path */
+	BP_REPORT_CHILD_PID = 2, /* i32 pid: the process that BP_FORK created */
+	BP_REPORT_READY = 3      /* (empty): BP_READY reached */
+};
+
+/* ---- Shim: configuration records (first message on fd 3) ---- */
+enum bp_shim_rec {
+	BS_ID = 100,            /* container or exec id, for messages */
+	BS_SOCKET = 101,        /* path: listen here for controllers and attach hand-offs */
+	BS_LOG_PATH = 102,      /* path of the json-file log */
+	BS_EXIT_PATH = 103,     /* path: the exit status is written here atomically */
+	BS_TTY = 104,           /* (empty): the process gets a pty */
+	BS_STDIN = 105,         /* (empty): keep a stdin pipe open */
+	BS_STDIN_ONCE = 106,    /* (empty): close stdin when the first attached client ends its input */
+	BS_ATTACH = 107,        /* u32 fd | u32 flags (BS_ATTACH_*) | detach key bytes: an inherited client socket */
+	BS_CLEANUP_RMDIR = 108, /* path: rmdir after the process exits (cgroups) */
+	BS_WINSIZE = 109,       /* u16 rows | u16 cols */
+	BS_OOM_FILE = 110,      /* path: its content is read after exit and recorded (memory.oom_control) */
+	BS_PLAN = 111,          /* records of a runtime plan (nested): spawn the process natively */
+	BS_CMD_ARG = 112,       /* argv entry of a command that creates the process (e.g. `runc create ...`) */
+	BS_START_ARG = 113,     /* argv entry of a command run after the create command succeeded (`runc start`) */
+	BS_PID_FILE = 114,      /* path: where the create command writes the container's pid */
+	BS_CONSOLE_SOCKET = 115,/* path: listen here for the pty master sent by an OCI runtime */
+	BS_CMD_WAITS = 116      /* (empty): the create command's own exit status is the process's (`runc exec` without -d) */
+};
+
+#define BS_ATTACH_STDIN 1u
+#define BS_ATTACH_STDOUT 2u
+#define BS_ATTACH_STDERR 4u
+#define BS_ATTACH_MUX 8u     /* 8-byte multiplexed framing (no TTY) */
+
+/* ---- Shim channel messages ---- */
+enum bp_shim_msg {
+	/* daemon -> shim */
+	BM_CONFIG = 1,      /* records: bp_shim_rec */
+	BM_HELLO = 2,       /* (empty): a controller (re)connects; the shim answers BM_STATE */
+	BM_RESIZE = 3,      /* u16 rows | u16 cols */
+	BM_KILL = 4,        /* u32 signal: signal the process (the shim never signals a pid it has reaped) */
+	BM_ATTACH = 5,      /* u32 flags | detach keys; the client socket comes as SCM_RIGHTS */
+	BM_CLOSE_STDIN = 6, /* (empty) */
+	/* shim -> daemon */
+	BM_STARTED = 32,    /* i32 pid */
+	BM_START_FAILED = 33,/* the child's BP_REPORT_FAILED payload */
+	BM_EXIT = 34,       /* i32 wait status | i32 pid | u64 finished unix ns | oom file content */
+	BM_STATE = 35,      /* i32 pid | u32 running | (when exited) i32 wait status | u64 finished ns */
+	BM_ACK = 36         /* (empty): an attach was taken over */
+};
+
+/* Stream ids of Docker's multiplexed framing. */
+#define BS_STREAM_STDIN 0
+#define BS_STREAM_STDOUT 1
+#define BS_STREAM_STDERR 2
+
+#endif

@@ -1,0 +1,102 @@
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "berth-plan.h"
+
+static int write_all(int fd, const struct iovec *iov_in, int n)
+{
+	struct iovec iov[4];
+	memcpy(iov, iov_in, (size_t)n * sizeof(*iov));
+	int i = 0;
+	while (i < n) {
+		ssize_t w = writev(fd, iov + i, n - i);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (i < n && (size_t)w >= iov[i].iov_len) {
+			w -= (ssize_t)iov[i].iov_len;
+			i++;
+		}
+		if (i < n) {
+			iov[i].iov_base = (char *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+int bp_write_msg(int fd, uint32_t kind, const void *payload, uint32_t len)
+{
+	uint32_t hdr[2] = { kind, len };
+	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
+	return write_all(fd, iov, len ? 2 : 1);
+}
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return got == 0 ? 0 : -1;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+int bp_read_msg(int fd, uint32_t *kind, uint8_t **payload, uint32_t *len)
+{
+	uint32_t hdr[2];
+	int rc = read_full(fd, hdr, sizeof(hdr));
+	if (rc <= 0)
+		return rc;
+	if (hdr[1] > BP_MAX_MESSAGE) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	uint8_t *p = malloc(hdr[1] + 1);
+	if (!p)
+		return -1;
+	if (hdr[1] && read_full(fd, p, hdr[1]) != 1) {
+		free(p);
+		errno = EPROTO;
+		return -1;
+	}
+	p[hdr[1]] = 0;
+	*kind = hdr[0];
+	*len = hdr[1];
+	*payload = p;
+	return 1;
+}
+
+void bp_report_pid(int fd, pid_t pid)
+{
+	int32_t v = pid;
+	bp_write_msg(fd, BP_REPORT_CHILD_PID, &v, sizeof(v));
+}
+
+void bp_report_ready(int fd)
+{
+	bp_write_msg(fd, BP_REPORT_READY, NULL, 0);
+}
+
+void bp_report_failure(int fd, const struct bp_failure *f)
+{
+	struct bp_buf b = { 0 };
+	if (bp_failure_encode(f, &b) == 0)
+		bp_write_msg(fd, BP_REPORT_FAILED, b.data, (uint32_t)b.len);
+	bp_buf_free(&b);
+}

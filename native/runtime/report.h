@@ -1,0 +1,18 @@
+/* Reports from a new process to its spawner, on a close-on-exec pipe (enum bp_report_kind). */
+#ifndef BERTH_RUNTIME_REPORT_H
+#define BERTH_RUNTIME_REPORT_H
+
+#include <sys/types.h>
+
+#include "spawn.h"
+
+void bp_report_pid(int fd, pid_t pid);
+void bp_report_ready(int fd);
+void bp_report_failure(int fd, const struct bp_failure *f);
+
+/* Writes and reads one framed message: u32 kind | u32 length | payload. */
+int bp_write_msg(int fd, uint32_t kind, const void *payload, uint32_t len);
+/* Returns 1 with *payload malloc'd (free it), 0 on EOF, -1 on error. */
+int bp_read_msg(int fd, uint32_t *kind, uint8_t **payload, uint32_t *len);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * berth-runner: runs one plan for the `berth-runtime` CLI (create, run, exec).
+ *
+ *   berth-runner [--wait]     plan on fd 3 (until EOF), reports on fd 4
+ *
+ * Reports (framed, enum bp_shim_msg): BM_STARTED pid, or BM_START_FAILED failure. With --wait the
+ * runner stays the process's parent, forwards signals to it and exits with its status (as
+ * `runc run` and `runc exec` do); without, it exits as soon as the process is ready or running.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth-plan.h"
+#include "plan.h"
+#include "report.h"
+#include "spawn.h"
+
+static volatile pid_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+static int read_all(int fd, struct bp_buf *b)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (bp_buf_put(b, chunk, (size_t)n))
+			return -1;
+	}
+}
+
+/* runc's console-socket protocol: the pty master travels as SCM_RIGHTS with its name as data. */
+static int send_console(const char *sock_path, int master, const char *name)
+{
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock_path);
+	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(s);
+		return -1;
+	}
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { (void *)name, strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	int rc = sendmsg(s, &msg, 0) < 0 ? -1 : 0;
+	close(s);
+	return rc;
+}
+
+static int open_console(const char *sock_path, struct bp_stdio *stdio, struct bp_failure *f)
+{
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		goto fail;
+	char *name = ptsname(master);
+	if (!name)
+		goto fail;
+	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		goto fail;
+	if (send_console(sock_path, master, name) < 0) {
+		f->sys = BP_SYS_SENDMSG;
+		f->err = errno;
+		snprintf(f->path, sizeof(f->path), "%s", sock_path);
+		return -1;
+	}
+	close(master);
+	stdio->fd[0] = stdio->fd[1] = stdio->fd[2] = slave;
+	return 0;
+fail:
+	f->sys = BP_SYS_PTY;
+	f->err = errno;
+	snprintf(f->path, sizeof(f->path), "/dev/ptmx");
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	int wait_child = argc > 1 && strcmp(argv[1], "--wait") == 0;
+	struct bp_buf buf = { 0 };
+	struct bp_plan plan;
+	if (read_all(3, &buf) < 0 || bp_plan_parse(buf.data, buf.len, &plan) < 0) {
+		fprintf(stderr, "berth-runner: cannot read the plan on fd 3: %s\n", strerror(errno ? errno : EINVAL));
+		return 2;
+	}
+	close(3);
+
+	struct bp_stdio stdio = { { 0, 1, 2 } };
+	struct bp_spawn_result res = { 0 };
+	for (size_t i = 0; i < plan.n; i++) {
+		if (plan.recs[i].tag != BP_CONSOLE)
+			continue;
+		const char *sock = bp_str(&plan.recs[i], 0, 0);
+		if (!sock || open_console(sock, &stdio, &res.failure) < 0) {
+			res.failure.op = BP_CONSOLE;
+			res.failure.op_index = (uint32_t)i;
+			res.state = BP_SPAWN_FAILED;
+		}
+	}
+
+	if (res.state != BP_SPAWN_FAILED && bp_spawn(&plan, &stdio, &res) < 0) {
+		fprintf(stderr, "berth-runner: %s\n", strerror(errno));
+		return 2;
+	}
+	if (res.state == BP_SPAWN_FAILED) {
+		struct bp_buf b = { 0 };
+		bp_failure_encode(&res.failure, &b);
+		bp_write_msg(4, BM_START_FAILED, b.data, (uint32_t)b.len);
+		return 1;
+	}
+	int32_t pid = res.pid;
+	bp_write_msg(4, BM_STARTED, &pid, sizeof(pid));
+	close(4);
+	if (!wait_child)
+		return 0;
+
+	child_pid = res.pid;
+	struct sigaction sa = { .sa_handler = forward };
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	int status;
+	while (waitpid(res.pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 2;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,32 @@
+/* Docker's json-file log format: one JSON object per line, long lines split at 16 KiB. */
+#ifndef BERTH_SHIM_LOG_WRITER_H
+#define BERTH_SHIM_LOG_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_LINE_MAX 16384
+
+struct log_stream {
+	const char *name; /* "stdout" | "stderr" */
+	char line[LOG_LINE_MAX];
+	size_t len;
+};
+
+struct log_writer {
+	int fd; /* -1: no log */
+	struct log_stream out, err;
+	char *buf; /* encoding scratch */
+	size_t cap;
+};
+
+int log_writer_open(struct log_writer *w, const char *path);
+/* Appends a chunk of a stream's output: complete lines are written, the rest is kept. */
+void log_writer_feed(struct log_writer *w, struct log_stream *s, const char *data, size_t n);
+/* Writes what is left of each stream (as partial lines) and closes the file. */
+void log_writer_close(struct log_writer *w);
+
+/* Formats t (unix ns) as Go's RFC3339Nano; returns the length. */
+size_t format_rfc3339nano(uint64_t ns, char out[40]);
+
+#endif

@@ -1,0 +1,542 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomId } from '../common/digest.js';
+import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
+import type { EventSink } from '../common/events.js';
+import type { Logger } from '../common/log.js';
+import { nowRfc3339Nano, rfc3339NanoFromMs, ZERO_TIME } from '../common/time.js';
+import type { Image } from '../image/image.js';
+import { cgroupPids, setFrozen, wasOomKilled, type CgroupLayout } from '../runtime/cgroups.js';
+import { exitCodeOf, ShimStartError, type AttachStream, type ShimExit } from '../runtime/shim.js';
+import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import type { ContainerConfig, ContainerRecord, ContainerStatus, HostConfig } from './container.js';
+import type { ContainerStore } from './container-store.js';
+import { alreadyPaused, alreadyStarted, alreadyStopped, cannotKill, cannotRemoveRunning, cannotStartPaused, notPaused, notRunning } from './errors.js';
+import { etcFilePaths, writeEtcFiles } from './etc-files.js';
+import { generateName } from './name-generator.js';
+import { buildSpec } from './oci-spec-builder.js';
+import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
+import type { Task, TaskSupervisor } from './task-supervisor.js';
+import { resolveUser } from './user-lookup.js';
+
+/** What the container layer needs of images. */
+export interface ImageLookup {
+  /** Throws NotFound with Docker's text when there is no such image. */
+  resolve(ref: string): Image;
+}
+
+export interface CreateOptions {
+  name: string;
+  config: Partial<ContainerConfig> & { image: string };
+  hostConfig: Partial<HostConfig>;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface ContainerServiceOptions {
+  store: ContainerStore;
+  images: ImageLookup;
+  snapshots: Snapshotter;
+  supervisor: TaskSupervisor;
+  cgroups: CgroupLayout;
+  events: EventSink;
+  log: Logger;
+  defaultRuntime: string;
+  cgroupParent: string;
+  hostCapabilities: string[];
+  hostHostname: string;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (r: { statusCode: number; error?: string }) => void;
+}
+
+const DEFAULT_STOP_TIMEOUT = 10;
+
+/** Docker's defaults for what a create request leaves out. */
+function defaultHostConfig(h: Partial<HostConfig>, runtime: string): HostConfig {
+  return {
+    autoRemove: false, networkMode: 'default', runtime, restartPolicy: { name: 'no', maximumRetryCount: 0 },
+    logConfig: { type: 'json-file', config: {} }, binds: [], privileged: false, readonlyRootfs: false, capAdd: [],
+    capDrop: [], securityOpt: [], groupAdd: [], init: false, memory: 0, memorySwap: 0, memoryReservation: 0,
+    memorySwappiness: null, oomKillDisable: false, nanoCpus: 0, cpuShares: 0, cpuPeriod: 0, cpuQuota: 0,
+    cpusetCpus: '', cpusetMems: '', pidsLimit: null, blkioWeight: 0, ulimits: [], sysctls: {}, tmpfs: {}, shmSize: 67108864,
+    consoleSize: null, dns: [], dnsOptions: [], dnsSearch: [], extraHosts: [], oomScoreAdj: 0, cgroupParent: '',
+    pidMode: '', ipcMode: 'private', utsMode: '', maskedPaths: null, readonlyPaths: null, portBindings: {},
+    publishAllPorts: false, volumesFrom: [],
+    ...Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)),
+  } as HostConfig;
+}
+
+function envKey(e: string): string {
+  const i = e.indexOf('=');
+  return i < 0 ? e : e.slice(0, i);
+}
+
+/** The image's config under the request's, as dockerd merges them at create. */
+function mergeConfig(c: CreateOptions['config'], image: Image, id: string, hostHostname: string, hostNetwork: boolean): ContainerConfig {
+  const ic = image.config.config ?? {};
+  const env = new Map<string, string>();
+  for (const e of [...(ic.Env ?? []), ...(c.env ?? [])]) env.set(envKey(e), e);
+  const userEntrypoint = c.entrypoint !== undefined && c.entrypoint !== null;
+  const entrypoint = userEntrypoint ? c.entrypoint! : (ic.Entrypoint ?? null);
+  // A user's entrypoint drops the image's cmd (Docker's rule); a user's cmd replaces the image's.
+  const cmd = c.cmd && c.cmd.length ? c.cmd : userEntrypoint ? null : (ic.Cmd ?? null);
+  const keys = (r: Record<string, unknown> | null | undefined) => Object.keys(r ?? {});
+  return {
+    hostname: c.hostname || (hostNetwork ? hostHostname : id.slice(0, 12)),
+    domainname: c.domainname ?? '',
+    user: c.user || ic.User || '',
+    attachStdin: c.attachStdin ?? false,
+    attachStdout: c.attachStdout ?? false,
+    attachStderr: c.attachStderr ?? false,
+    exposedPorts: [...new Set([...keys(ic.ExposedPorts), ...(c.exposedPorts ?? [])])],
+    tty: c.tty ?? false,
+    openStdin: c.openStdin ?? false,
+    stdinOnce: c.stdinOnce ?? false,
+    env: [...env.values()],
+    cmd,
+    entrypoint: entrypoint && entrypoint.length ? entrypoint : null,
+    image: c.image,
+    volumes: [...new Set([...keys(ic.Volumes), ...(c.volumes ?? [])])],
+    workingDir: c.workingDir || ic.WorkingDir || '',
+    labels: { ...(ic.Labels ?? {}), ...(c.labels ?? {}) },
+    stopSignal: c.stopSignal || ic.StopSignal || '',
+    stopTimeout: c.stopTimeout ?? null,
+    argsEscaped: c.argsEscaped ?? false,
+    onBuild: c.onBuild ?? ic.OnBuild ?? null,
+    shell: c.shell ?? ic.Shell ?? null,
+    healthcheck: c.healthcheck ?? null,
+  };
+}
+
+function isRunningStatus(s: ContainerStatus): boolean {
+  return s === 'running' || s === 'paused' || s === 'restarting';
+}
+
+/** Overlay mount options → the layer directories, writable one first (to read files without mounting). */
+function layerDirsOf(options: string[]): string[] {
+  const get = (k: string) => options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  return [...(get('upperdir') ? [get('upperdir')!] : []), ...(get('lowerdir')?.split(':') ?? [])];
+}
+
+/**
+ * Containers: create, run, stop and remove them, and what happens when their process exits.
+ * The records are the truth about configuration; the shims are the truth about processes.
+ */
+export class ContainerService {
+  private waiters = new Map<string, Waiter[]>();
+  private pendingAttach = new Map<string, AttachStream[]>();
+  /** Containers whose start is in progress (a second start must not race it). */
+  private starting = new Set<string>();
+
+  constructor(private readonly o: ContainerServiceOptions) {}
+
+  get store(): ContainerStore {
+    return this.o.store;
+  }
+
+  resolve(ref: string): ContainerRecord {
+    return this.o.store.resolve(ref);
+  }
+
+  task(id: string): Task | undefined {
+    return this.o.supervisor.get(id);
+  }
+
+  logPath(id: string): string {
+    return join(this.o.store.dir(id), `${id}-json.log`);
+  }
+
+  private exitPath(id: string): string {
+    return join(this.o.store.dir(id), 'exit-status');
+  }
+
+  private event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.o.events.publish({
+      type: 'container',
+      action,
+      id: rec.id,
+      attributes: { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra },
+    });
+  }
+
+  async create(opts: CreateOptions): Promise<{ id: string; warnings: string[] }> {
+    const image = this.o.images.resolve(opts.config.image);
+    const id = randomId();
+    const runtime = opts.hostConfig.runtime || this.o.defaultRuntime;
+    this.o.supervisor.driver(runtime); // an unknown runtime fails the create, as in Docker
+    const hostConfig = defaultHostConfig(opts.hostConfig, runtime);
+    const net = hostConfig.networkMode;
+    if (!['', 'default', 'bridge', 'none', 'host'].includes(net)) {
+      throw new NotFound(`network ${net} not found`);
+    }
+    const config = mergeConfig(opts.config, image, id, this.o.hostHostname, net === 'host');
+    const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
+    if (argv.length === 0) throw new InvalidArgument('no command specified');
+    const name = opts.name ? opts.name.replace(/^\//, '') : generateName((n) => this.o.store.hasName(n));
+    this.o.store.reserveName(name, id);
+    const rec: ContainerRecord = {
+      id,
+      name,
+      created: nowRfc3339Nano(),
+      imageId: image.id,
+      config,
+      hostConfig,
+      path: argv[0]!,
+      args: argv.slice(1),
+      state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
+      runtime,
+      restartCount: 0,
+      manuallyStopped: false,
+    };
+    const dir = this.o.store.dir(id);
+    try {
+      await mkdir(dir, { mode: 0o710 });
+      await Promise.all([
+        this.o.snapshots.prepare(id, image.chainId),
+        writeEtcFiles(dir, {
+          hostname: config.hostname,
+          hostNetwork: net === 'host',
+          extraHosts: hostConfig.extraHosts,
+          dns: hostConfig.dns,
+          dnsSearch: hostConfig.dnsSearch,
+          dnsOptions: hostConfig.dnsOptions,
+        }),
+      ]);
+      await this.o.store.save(rec);
+    } catch (err) {
+      this.o.store.releaseName(name, id);
+      await this.o.snapshots.remove(id).catch(() => {});
+      await this.o.store.delete(rec).catch(() => {});
+      throw err;
+    }
+    this.event(rec, 'create');
+    return { id, warnings: [] };
+  }
+
+  /** Starts the container's process, handing it the clients that attached before the start. */
+  async start(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const st = rec.state.status;
+    if (st === 'paused') throw cannotStartPaused();
+    if (isRunningStatus(st) || this.starting.has(rec.id)) throw alreadyStarted();
+    if (st === 'removing' || st === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
+    this.starting.add(rec.id);
+    const attach = this.pendingAttach.get(rec.id) ?? [];
+    this.pendingAttach.delete(rec.id);
+    try {
+      await this.startTask(rec, attach);
+    } catch (err) {
+      for (const a of attach) a.socket.destroy();
+      throw err;
+    } finally {
+      this.starting.delete(rec.id);
+    }
+  }
+
+  private async startTask(rec: ContainerRecord, attach: AttachStream[]): Promise<void> {
+    const sup = this.o.supervisor;
+    const mounts = await this.o.snapshots.mounts(rec.id);
+    const rootfsMount = mounts[0];
+    if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
+    const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+    const spec = buildSpec({
+      record: rec,
+      user,
+      rootfs: sup.rootfsDir(rec.id),
+      etc: etcFilePaths(this.o.store.dir(rec.id)),
+      hostCapabilities: this.o.hostCapabilities,
+      cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
+    });
+    let task: Task;
+    try {
+      task = await sup.start({
+        id: rec.id,
+        spec,
+        rootfsMount,
+        runtime: rec.runtime,
+        logPath: this.logPath(rec.id),
+        exitPath: this.exitPath(rec.id),
+        openStdin: rec.config.openStdin,
+        stdinOnce: rec.config.stdinOnce,
+        attach,
+      });
+    } catch (err) {
+      if (!(err instanceof ShimStartError)) throw err;
+      const f = err.failure;
+      const detail = (await sup.driver(rec.runtime).failureDetail({ stateDir: sup.stateDir(rec.id) })) ?? describeFailure(f);
+      const message = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${rec.runtime} create failed: unable to start container process: ${detail}: unknown`;
+      await sup.release(rec.id, rec.runtime).catch(() => {});
+      rec.state.error = message;
+      rec.state.exitCode = isProgramError(f) ? programExitCode(f) : 128;
+      this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
+      // As in moby: a container that was to be removed at its exit is removed when it cannot start.
+      if (rec.hostConfig.autoRemove) await this.removeStopped(rec);
+      else await this.o.store.save(rec);
+      throw isProgramError(f) ? new InvalidArgument(message) : new Error(message);
+    }
+    rec.state = {
+      status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
+      startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
+    };
+    task.shim.once('exit', (e: ShimExit) => void this.onExit(rec.id, e));
+    await this.o.store.save(rec);
+    this.event(rec, 'start');
+  }
+
+  /** What happens when a container's process has exited, whoever noticed first. */
+  private async onExit(id: string, e: ShimExit): Promise<void> {
+    const rec = this.o.store.find(id);
+    if (!rec || !isRunningStatus(rec.state.status)) return;
+    const code = exitCodeOf(e.status);
+    const oom = wasOomKilled(e.oom);
+    rec.state = {
+      ...rec.state,
+      status: 'exited', pid: 0, exitCode: code, oomKilled: oom,
+      finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
+    };
+    await this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err }));
+    if (oom) this.event(rec, 'oom');
+    this.event(rec, 'die', { exitCode: String(code) });
+    this.wake(id, ['not-running', 'next-exit'], code);
+    if (rec.hostConfig.autoRemove) {
+      await this.removeStopped(rec).catch((err) => this.o.log.error('auto-remove failed', { id, error: err }));
+      return;
+    }
+    await this.o.store.save(rec);
+  }
+
+  private wake(id: string, conditions: WaitCondition[], statusCode: number): void {
+    const list = this.waiters.get(id);
+    if (!list) return;
+    const keep = list.filter((w) => {
+      if (!conditions.includes(w.condition)) return true;
+      w.resolve({ statusCode });
+      return false;
+    });
+    if (keep.length) this.waiters.set(id, keep);
+    else this.waiters.delete(id);
+  }
+
+  /** Resolves when the condition holds: Docker's POST /containers/{id}/wait. */
+  wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
+    const rec = this.resolve(ref);
+    if (condition === 'not-running' && !isRunningStatus(rec.state.status) && !this.starting.has(rec.id)) {
+      return Promise.resolve({ statusCode: rec.state.exitCode });
+    }
+    return new Promise((resolve) => {
+      const w: Waiter = { condition, resolve };
+      const list = this.waiters.get(rec.id) ?? [];
+      list.push(w);
+      this.waiters.set(rec.id, list);
+      signal?.addEventListener('abort', () => {
+        const l = this.waiters.get(rec.id);
+        if (l) this.waiters.set(rec.id, l.filter((x) => x !== w));
+      });
+    });
+  }
+
+  /** Sends a signal; with SIGKILL, also waits until the process is gone. */
+  async kill(ref: string, signal = 'KILL'): Promise<void> {
+    const rec = this.resolve(ref);
+    const sig = parseSignal(signal);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) throw cannotKill(rec.id);
+    this.event(rec, 'kill', { signal: String(sig) });
+    await this.signal(rec, task, sig);
+    if (sig === SIGKILL) await task.shim.exited();
+  }
+
+  private async signal(rec: ContainerRecord, task: Task, sig: number): Promise<void> {
+    task.shim.kill(sig);
+    // A frozen process gets its signal when it thaws: stopping a paused container thaws it.
+    if (rec.state.status === 'paused') {
+      await setFrozen(task.cgroups, this.o.cgroups, false);
+      rec.state.status = 'running';
+    }
+  }
+
+  /** Docker's stop: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) throw alreadyStopped();
+    rec.manuallyStopped = true;
+    const sig = parseSignal(opts.signal || rec.config.stopSignal || String(SIGTERM));
+    const timeout = opts.timeout ?? rec.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+    this.event(rec, 'kill', { signal: String(sig) });
+    await this.signal(rec, task, sig);
+    const exited = task.shim.exited();
+    if (timeout >= 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeout * 1000))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        this.event(rec, 'kill', { signal: String(SIGKILL) });
+        task.shim.kill(SIGKILL);
+      }
+    }
+    await exited;
+    await this.settled(rec.id);
+    this.event(rec, 'stop');
+  }
+
+  /** Waits until onExit has recorded the exit (it runs on the shim's event). */
+  private async settled(id: string): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      const rec = this.o.store.find(id);
+      if (!rec || !isRunningStatus(rec.state.status)) return;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async restart(ref: string, timeout?: number): Promise<void> {
+    const rec = this.resolve(ref);
+    if (isRunningStatus(rec.state.status)) await this.stop(rec.id, timeout === undefined ? {} : { timeout });
+    rec.manuallyStopped = false;
+    await this.start(rec.id);
+    this.event(rec, 'restart');
+  }
+
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.resolve(ref);
+    if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
+      if (!opts.force) throw cannotRemoveRunning(rec.name);
+      const task = this.task(rec.id);
+      if (task) {
+        rec.hostConfig.autoRemove = false; // this remove does it
+        await this.signal(rec, task, SIGKILL);
+        await task.shim.exited();
+        await this.settled(rec.id);
+      }
+    }
+    if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
+    await this.removeStopped(rec);
+  }
+
+  private async removeStopped(rec: ContainerRecord): Promise<void> {
+    rec.state.status = 'removing';
+    for (const a of this.pendingAttach.get(rec.id) ?? []) a.socket.destroy();
+    this.pendingAttach.delete(rec.id);
+    await this.o.supervisor.removeState(rec.id);
+    await this.o.snapshots.remove(rec.id);
+    await this.o.store.delete(rec);
+    this.event(rec, 'destroy');
+    this.wake(rec.id, ['not-running', 'next-exit', 'removed'], rec.state.exitCode);
+  }
+
+  /** Queues a client stream for the next start, or hands it to the running process's shim. */
+  async attach(ref: string, stream: AttachStream): Promise<void> {
+    const rec = this.resolve(ref);
+    if (rec.state.status === 'paused') throw new Conflict(`container ${rec.id} is paused, unpause the container before attach`);
+    const a: AttachStream = { ...stream, stdin: stream.stdin && rec.config.openStdin, multiplexed: !rec.config.tty };
+    const task = this.task(rec.id);
+    this.event(rec, 'attach');
+    if (task && rec.state.status === 'running') {
+      await this.o.supervisor.attach(task, a);
+      return;
+    }
+    const list = this.pendingAttach.get(rec.id) ?? [];
+    list.push(a);
+    this.pendingAttach.set(rec.id, list);
+    a.socket.once('close', () => {
+      const l = this.pendingAttach.get(rec.id);
+      if (l) this.pendingAttach.set(rec.id, l.filter((x) => x !== a));
+    });
+  }
+
+  resize(ref: string, rows: number, cols: number): void {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) throw notRunning(rec.id);
+    task.shim.resize(rows, cols);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) throw notRunning(rec.id);
+    if (rec.state.status === 'paused') throw alreadyPaused(rec.id);
+    await setFrozen(task.cgroups, this.o.cgroups, true);
+    rec.state.status = 'paused';
+    await this.o.store.save(rec);
+    this.event(rec, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || rec.state.status !== 'paused') throw notPaused(rec.id);
+    await setFrozen(task.cgroups, this.o.cgroups, false);
+    rec.state.status = 'running';
+    await this.o.store.save(rec);
+    this.event(rec, 'unpause');
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const name = newName.replace(/^\//, '');
+    if (!name) throw new InvalidArgument('Neither old nor new names may be empty');
+    if (name === rec.name) throw new InvalidArgument('Renaming a container with the same name as its current name');
+    const old = rec.name;
+    this.o.store.reserveName(name, rec.id);
+    this.o.store.releaseName(old, rec.id);
+    rec.name = name;
+    await this.o.store.save(rec);
+    this.event(rec, 'rename', { oldName: `/${old}` });
+  }
+
+  /** The pids of the container's processes (from its cgroup). */
+  async pids(ref: string): Promise<{ rec: ContainerRecord; pids: number[] }> {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) throw notRunning(rec.id);
+    return { rec, pids: await cgroupPids(task.cgroups) };
+  }
+
+  async prune(filter: (rec: ContainerRecord) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const rec of this.o.store.all()) {
+      if (isRunningStatus(rec.state.status) || this.starting.has(rec.id) || !filter(rec)) continue;
+      try {
+        await this.removeStopped(rec);
+        removed.push(rec.id);
+      } catch (err) {
+        this.o.log.warn('prune could not remove a container', { id: rec.id, error: messageOf(err) });
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * After a daemon restart: reconnects to the shims of containers that kept running and records
+   * the exits that happened while the daemon was away.
+   */
+  async restore(): Promise<void> {
+    const known = new Set<string>();
+    await Promise.all(
+      this.o.store.all().map(async (rec) => {
+        known.add(rec.id);
+        if (!isRunningStatus(rec.state.status)) return;
+        const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
+        if ('shim' in r) {
+          rec.state.pid = r.shim.pid;
+          if (r.shim.exit) await this.onExit(rec.id, r.shim.exit);
+          else r.shim.once('exit', (e: ShimExit) => void this.onExit(rec.id, e));
+        } else {
+          await this.onExit(rec.id, r);
+        }
+      }),
+    );
+    // Writable snapshots without a container are what a crash during create or remove leaves.
+    for (const key of this.o.snapshots.keys()) {
+      if (!known.has(key)) await this.o.snapshots.remove(key).catch(() => {});
+    }
+  }
+}

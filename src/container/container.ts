@@ -1,0 +1,133 @@
+/**
+ * A container as the daemon keeps it: what it was created with (the image defaults merged in,
+ * as Docker stores it), how it is to run, and its state. Persisted as one record per container.
+ */
+
+export interface ContainerConfig {
+  hostname: string;
+  domainname: string;
+  user: string;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  exposedPorts: string[];
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  /** The image as the user named it. */
+  image: string;
+  volumes: string[];
+  workingDir: string;
+  labels: Record<string, string>;
+  stopSignal: string;
+  stopTimeout: number | null;
+  argsEscaped: boolean;
+  onBuild: string[] | null;
+  shell: string[] | null;
+  healthcheck: HealthcheckConfig | null;
+}
+
+export interface HealthcheckConfig {
+  test: string[];
+  intervalNs: number;
+  timeoutNs: number;
+  startPeriodNs: number;
+  retries: number;
+}
+
+export interface RestartPolicy {
+  name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  maximumRetryCount: number;
+}
+
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export interface HostConfig {
+  autoRemove: boolean;
+  /** 'none' | 'host' | 'default' | 'bridge' | a network name | 'container:<id>' */
+  networkMode: string;
+  runtime: string;
+  restartPolicy: RestartPolicy;
+  logConfig: { type: string; config: Record<string, string> };
+  binds: string[];
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  groupAdd: string[];
+  init: boolean;
+  memory: number;
+  memorySwap: number;
+  memoryReservation: number;
+  memorySwappiness: number | null;
+  oomKillDisable: boolean;
+  nanoCpus: number;
+  cpuShares: number;
+  cpuPeriod: number;
+  cpuQuota: number;
+  cpusetCpus: string;
+  cpusetMems: string;
+  pidsLimit: number | null;
+  blkioWeight: number;
+  ulimits: Ulimit[];
+  sysctls: Record<string, string>;
+  tmpfs: Record<string, string>;
+  shmSize: number;
+  consoleSize: [number, number] | null;
+  dns: string[];
+  dnsOptions: string[];
+  dnsSearch: string[];
+  extraHosts: string[];
+  oomScoreAdj: number;
+  cgroupParent: string;
+  pidMode: string;
+  ipcMode: string;
+  utsMode: string;
+  maskedPaths: string[] | null;
+  readonlyPaths: string[] | null;
+  portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
+  publishAllPorts: boolean;
+  volumesFrom: string[];
+}
+
+export type ContainerStatus = 'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  /** RFC 3339 with nanoseconds, or Go's zero time when never. */
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  /** Without Docker's leading slash. */
+  name: string;
+  created: string;
+  /** Image id (config digest). */
+  imageId: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** The program and its arguments, from entrypoint + cmd. */
+  path: string;
+  args: string[];
+  state: ContainerState;
+  /** The runtime driver that runs it. */
+  runtime: string;
+  restartCount: number;
+  /** Set once the user asked for a stop (restart policies honour it). */
+  manuallyStopped: boolean;
+}
+

@@ -1,0 +1,171 @@
+import { randomId } from '../common/digest.js';
+import { Conflict, InvalidArgument } from '../common/errors.js';
+import type { EventSink } from '../common/events.js';
+import type { Logger } from '../common/log.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { exitCodeOf, ShimStartError, type AttachStream, type Shim } from '../runtime/shim.js';
+import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
+import type { ContainerRecord } from './container.js';
+import type { ContainerService } from './container-service.js';
+import { etcFilePaths } from './etc-files.js';
+import { noSuchExec, notRunning } from './errors.js';
+import { buildSpec, initProcess, processEnv } from './oci-spec-builder.js';
+import type { TaskSupervisor } from './task-supervisor.js';
+import { resolveUser } from './user-lookup.js';
+
+export interface ExecConfig {
+  cmd: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  detachKeys: string;
+  consoleSize: [number, number] | null;
+}
+
+/** An exec instance, as Docker keeps it until its container goes. */
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  shim?: Shim;
+}
+
+/** How the start of an exec ended, for the API to tell the client. */
+export type ExecStartResult = { ok: true } | { ok: false; message: string };
+
+export interface ExecServiceOptions {
+  containers: ContainerService;
+  supervisor: TaskSupervisor;
+  snapshots: Snapshotter;
+  events: EventSink;
+  log: Logger;
+  hostCapabilities: string[];
+  cgroupParent: string;
+}
+
+/** Processes started in running containers (docker exec). */
+export class ExecService {
+  private execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly o: ExecServiceOptions) {}
+
+  private runningContainer(ref: string): ContainerRecord {
+    const rec = this.o.containers.resolve(ref);
+    if (rec.state.status === 'paused') throw new Conflict(`Container ${rec.id} is paused, unpause the container before exec`);
+    if (rec.state.status !== 'running' || !this.o.containers.task(rec.id)) throw notRunning(rec.id);
+    return rec;
+  }
+
+  create(ref: string, config: ExecConfig): string {
+    const rec = this.runningContainer(ref);
+    if (!config.cmd.length) throw new InvalidArgument('No exec command specified');
+    const id = randomId();
+    this.execs.set(id, { id, containerId: rec.id, config, running: false, exitCode: null, pid: 0 });
+    this.o.events.publish({
+      type: 'container',
+      action: `exec_create: ${config.cmd.join(' ')}`,
+      id: rec.id,
+      attributes: { execID: id, image: rec.config.image, name: rec.name },
+    });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw noSuchExec(id);
+    return e;
+  }
+
+  /** The exec ids of a container (inspect's ExecIDs). */
+  idsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  /** Forgets the execs of a removed container. */
+  forget(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+
+  /**
+   * Starts the exec with the client stream (or detached, without one). Resolves once the process
+   * runs or could not be started; a program that cannot start gives Docker's 126/127.
+   */
+  async start(id: string, opts: { stream?: AttachStream; consoleSize?: [number, number] | null }): Promise<ExecStartResult> {
+    const e = this.get(id);
+    if (e.running || e.exitCode !== null) throw new Conflict(`Error: Exec command ${id} is already running`);
+    const rec = this.runningContainer(e.containerId);
+    const task = this.o.containers.task(rec.id)!;
+    const mounts = await this.o.snapshots.mounts(rec.id);
+    const layerDirs = mounts[0]?.options.flatMap((o) => {
+      if (o.startsWith('upperdir=')) return [o.slice(9)];
+      if (o.startsWith('lowerdir=')) return o.slice(9).split(':');
+      return [];
+    }) ?? [];
+    const user = await resolveUser(e.config.user || rec.config.user, layerDirs, rec.hostConfig.groupAdd);
+    const spec = buildSpec({
+      record: rec,
+      user,
+      rootfs: this.o.supervisor.rootfsDir(rec.id),
+      etc: etcFilePaths(this.o.containers.store.dir(rec.id)),
+      hostCapabilities: this.o.hostCapabilities,
+      cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
+    });
+    const base = initProcess(e.config.privileged ? { ...rec, hostConfig: { ...rec.hostConfig, privileged: true } } : rec, user, this.o.hostCapabilities);
+    const size = opts.consoleSize ?? e.config.consoleSize;
+    const process = {
+      ...base,
+      terminal: e.config.tty,
+      args: e.config.cmd,
+      env: processEnv(rec, user.home, e.config.env),
+      cwd: e.config.workingDir || rec.config.workingDir || '/',
+      ...(size && size[0] && size[1] ? { consoleSize: { height: size[0], width: size[1] } } : {}),
+    };
+    const attach = opts.stream ? [{ ...opts.stream, multiplexed: !e.config.tty }] : [];
+    e.running = true;
+    let shim: Shim;
+    try {
+      shim = await this.o.supervisor.exec(task, spec, id, process, { stdin: e.config.attachStdin && !!opts.stream, attach });
+    } catch (err) {
+      e.running = false;
+      if (!(err instanceof ShimStartError)) throw err;
+      const f = err.failure;
+      e.exitCode = isProgramError(f) ? programExitCode(f) : 126;
+      const message = `OCI runtime exec failed: exec failed: unable to start container process: ${describeFailure(f)}: unknown`;
+      return { ok: false, message };
+    }
+    e.shim = shim;
+    e.pid = shim.pid;
+    this.o.events.publish({
+      type: 'container',
+      action: `exec_start: ${e.config.cmd.join(' ')}`,
+      id: rec.id,
+      attributes: { execID: id, image: rec.config.image, name: rec.name },
+    });
+    shim.once('exit', (x) => {
+      e.running = false;
+      e.exitCode = exitCodeOf(x.status);
+      e.shim = undefined;
+      this.o.events.publish({
+        type: 'container',
+        action: 'exec_die',
+        id: rec.id,
+        attributes: { execID: id, exitCode: String(e.exitCode), image: rec.config.image, name: rec.name },
+      });
+    });
+    return { ok: true };
+  }
+
+  resize(id: string, rows: number, cols: number): void {
+    const e = this.get(id);
+    if (!e.shim) throw new Conflict(`Exec ${id} is not running`);
+    e.shim.resize(rows, cols);
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { containerRoutes } from '../api/routes/containers.js';
+import { execRoutes } from '../api/routes/exec.js';
+import { imageRoutes } from '../api/routes/images.js';
+import { systemRoutes } from '../api/routes/system.js';
+import { Router } from '../api/router.js';
+import { ApiServer } from '../api/server.js';
+import { atomicWrite } from '../common/atomic-write.js';
+import { InvalidArgument, NotFound } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { ContainerService } from '../container/container-service.js';
+import { ContainerStore } from '../container/container-store.js';
+import { ExecService } from '../container/exec-service.js';
+import { TaskSupervisor } from '../container/task-supervisor.js';
+import { FsContentStore } from '../content/fs-content-store.js';
+import { ImageService } from '../image/image-service.js';
+import { familiarName, normalizeReference } from '../image/reference.js';
+import { BerthDriver } from '../runtime/berth-driver.js';
+import { hostCgroupLayout } from '../runtime/cgroups.js';
+import { CAPABILITIES } from '../runtime/linux-constants.js';
+import { OciCliDriver } from '../runtime/oci-cli-driver.js';
+import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import type { DaemonConfig } from './config.js';
+import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
+import { EventLog } from './event-log.js';
+import { ImageBackend } from './image-backend.js';
+import { DaemonSystemBackend } from './system-backend.js';
+
+/** The repository (or installed package) root: dist/src/daemon/ is three levels down. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** The capabilities in the daemon's bounding set: what --privileged can give. */
+function hostCapabilities(): string[] {
+  const m = /^CapBnd:\s+([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  const mask = BigInt(`0x${m?.[1] ?? '0'}`);
+  return CAPABILITIES.filter((_c, i) => (mask >> BigInt(i)) & 1n);
+}
+
+async function writePidfile(path: string): Promise<void> {
+  const old = await readFile(path, 'utf8').catch(() => '');
+  const pid = Number(old.trim());
+  if (pid > 0 && pid !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('berthd')) {
+      throw new InvalidArgument(`pid file found, ensure berthd is not running or delete ${path}`);
+    }
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${process.pid}`);
+}
+
+async function engineId(dataRoot: string): Promise<string> {
+  const path = join(dataRoot, 'engine-id');
+  const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  await atomicWrite(path, id);
+  return id;
+}
+
+export interface RunningDaemon {
+  close(): Promise<void>;
+  log: Logger;
+}
+
+/** The composition root: opens the stores, builds the services, restores containers, serves the API. */
+export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
+  const log = createLogger(cfg.logLevel);
+  if (cfg.execRoot.length > 40) {
+    throw new InvalidArgument(`exec root "${cfg.execRoot}" is too long: its socket paths must fit in 108 bytes (use at most 40 characters)`);
+  }
+  await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
+  await mkdir(join(cfg.execRoot, 'c'), { recursive: true, mode: 0o700 });
+  await writePidfile(cfg.pidfile);
+
+  const cgroups = hostCgroupLayout();
+  const drivers = new Map<string, RuntimeDriver>([['berth', new BerthDriver(cgroups)]]);
+  const runtimePaths: Record<string, string> = { berth: join(PACKAGE_ROOT, 'native/build/berth-shim') };
+  for (const name of ['runc', 'crun']) {
+    const path = which(name);
+    if (path) {
+      drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups));
+      runtimePaths[name] = path;
+    }
+  }
+  for (const [name, path] of Object.entries(cfg.runtimes)) {
+    drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups));
+    runtimePaths[name] = path;
+  }
+  if (!drivers.has(cfg.defaultRuntime)) throw new InvalidArgument(`default runtime "${cfg.defaultRuntime}" is not a known runtime`);
+
+  const events = new EventLog();
+  const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
+  const snapshots = await OverlaySnapshotter.open(join(cfg.dataRoot, 'snapshots'), { log });
+  const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, log });
+  const store = await ContainerStore.open(join(cfg.dataRoot, 'containers'), log);
+  const hostCaps = hostCapabilities();
+  const supervisor = new TaskSupervisor({
+    shimBinary: runtimePaths.berth!,
+    stateRoot: join(cfg.execRoot, 'c'),
+    drivers,
+    cgroups,
+    cgroupParent: cfg.cgroupParent,
+    log,
+  });
+  const imageLookup = {
+    resolve(ref: string) {
+      try {
+        return images.resolve(ref);
+      } catch (err) {
+        // Docker names the image in full in this message: the CLI pulls what it names.
+        if (err instanceof NotFound && !/^(sha256:)?[a-f0-9]{12,64}$/.test(ref)) {
+          let name = ref;
+          try {
+            name = familiarName(normalizeReference(ref));
+          } catch {
+            // not a valid reference: keep it as given
+          }
+          throw new NotFound(`No such image: ${name}`);
+        }
+        throw err;
+      }
+    },
+  };
+  const containers = new ContainerService({
+    store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
+    defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
+  });
+  const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
+  await containers.restore();
+
+  const system = new DaemonSystemBackend({
+    engineId: await engineId(cfg.dataRoot),
+    dataRoot: cfg.dataRoot,
+    debug: cfg.logLevel === 'debug',
+    defaultRuntime: cfg.defaultRuntime,
+    runtimes: runtimePaths,
+    cgroups,
+    counts: () => {
+      const all = store.all();
+      const running = all.filter((c) => c.state.status === 'running').length;
+      const paused = all.filter((c) => c.state.status === 'paused').length;
+      return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.list().length };
+    },
+  }, events);
+
+  const router = new Router();
+  systemRoutes(router, system);
+  containerRoutes(router, new ContainerBackend(containers, execs, snapshots, {
+    idOf: (ref) => {
+      try {
+        return images.resolve(ref).id;
+      } catch {
+        return undefined;
+      }
+    },
+    sizeOf: (id) => {
+      try {
+        return images.resolve(id).size;
+      } catch {
+        return 0;
+      }
+    },
+  }));
+  execRoutes(router, new ExecBackendAdapter(execs));
+  imageRoutes(router, new ImageBackend(images, store, snapshots, events));
+  const server = new ApiServer(router, log);
+  await server.listen(cfg.hosts);
+  log.info('berthd started', { dataRoot: cfg.dataRoot, containers: store.size, runtimes: [...drivers.keys()].join(',') });
+
+  return {
+    log,
+    async close() {
+      await server.close();
+      await unlink(cfg.pidfile).catch(() => {});
+      log.info('berthd stopped; containers keep running');
+    },
+  };
+}

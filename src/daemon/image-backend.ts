@@ -1,0 +1,167 @@
+import type { Readable } from 'node:stream';
+import type { ImagesBackend, ImportQuery } from '../api/routes/images.js';
+import type { Filters } from '../api/routes/system.js';
+import type * as Api from '../api/types/index.js';
+import { InvalidArgument, NotImplemented } from '../common/errors.js';
+import type { EventSink } from '../common/events.js';
+import { unixSeconds } from '../common/time.js';
+import type { ContainerStore } from '../container/container-store.js';
+import type { Image } from '../image/image.js';
+import type { ImageService } from '../image/image-service.js';
+import type { ImageExecConfig } from '../oci/image.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+
+const imageFilters = new Set(['dangling', 'label', 'reference', 'before', 'since', 'until']);
+
+function globToRegExp(glob: string): RegExp {
+  const src = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${src}$`);
+}
+
+/** The image config's wire form (it is stored in wire form: it is hashed). */
+export function toApiImageConfig(c: ImageExecConfig | null | undefined): Api.ContainerConfig {
+  const x = c ?? {};
+  return {
+    Hostname: '', Domainname: '', User: x.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
+    ...(x.ExposedPorts ? { ExposedPorts: x.ExposedPorts } : {}),
+    Tty: false, OpenStdin: false, StdinOnce: false,
+    Env: x.Env ?? null, Cmd: x.Cmd ?? null,
+    ...(x.Healthcheck ? { Healthcheck: x.Healthcheck } : {}),
+    ...(x.ArgsEscaped ? { ArgsEscaped: true } : {}),
+    Image: '', Volumes: x.Volumes ?? null, WorkingDir: x.WorkingDir ?? '', Entrypoint: x.Entrypoint ?? null,
+    OnBuild: x.OnBuild ?? null, Labels: x.Labels ?? null,
+    ...(x.StopSignal ? { StopSignal: x.StopSignal } : {}),
+    ...(x.Shell ? { Shell: x.Shell } : {}),
+  };
+}
+
+/** The Engine API's view of images, over the image service. */
+export class ImageBackend implements ImagesBackend {
+  constructor(
+    private readonly images: ImageService,
+    private readonly containers: ContainerStore,
+    private readonly snapshots: Snapshotter,
+    private readonly events: EventSink,
+  ) {}
+
+  private usedBy = (imageId: string): string[] => this.containers.all().filter((c) => c.imageId === imageId).map((c) => c.id);
+  private runningBy = (imageId: string): string[] =>
+    this.containers.all().filter((c) => c.imageId === imageId && ['running', 'paused', 'restarting'].includes(c.state.status)).map((c) => c.id);
+
+  private summary(img: Image): Api.ImageSummary {
+    return {
+      Id: img.id,
+      ParentId: img.parent,
+      RepoTags: img.repoTags,
+      RepoDigests: img.repoDigests,
+      Created: unixSeconds(img.created),
+      Size: img.size,
+      SharedSize: -1,
+      VirtualSize: img.size,
+      Labels: img.config.config?.Labels ?? {},
+      Containers: -1,
+    };
+  }
+
+  private matcher(filters: Filters): (img: Image) => boolean {
+    for (const k of Object.keys(filters)) if (!imageFilters.has(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+    const refs = (filters.reference ?? []).map(globToRegExp);
+    const time = (ref: string) => this.images.resolve(ref).created;
+    const before = filters.before?.map(time);
+    const since = filters.since?.map(time);
+    return (img) => {
+      if (filters.dangling?.length) {
+        const want = filters.dangling.includes('true') || filters.dangling.includes('1');
+        if ((img.repoTags.length === 0) !== want) return false;
+      }
+      if (filters.label && !filters.label.every((l) => {
+        const labels = img.config.config?.Labels ?? {};
+        const i = l.indexOf('=');
+        return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1);
+      })) return false;
+      if (refs.length && !img.repoTags.some((t) => refs.some((re) => re.test(t) || re.test(t.slice(0, t.lastIndexOf(':')))))) return false;
+      if (before && !before.every((t) => img.created < t)) return false;
+      if (since && !since.every((t) => img.created > t)) return false;
+      return true;
+    };
+  }
+
+  list(opts: { all: boolean; filters: Filters; digests: boolean }): Api.ImageSummary[] {
+    const match = this.matcher(opts.filters);
+    return this.images.list().filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => this.summary(i));
+  }
+
+  inspect(ref: string): Api.ImageInspect {
+    const img = this.images.resolve(ref);
+    const dirs = img.chainId ? this.snapshots.layerDirs(img.chainId) : [];
+    return {
+      Id: img.id,
+      RepoTags: img.repoTags,
+      RepoDigests: img.repoDigests,
+      Parent: img.parent,
+      Comment: img.config.comment ?? '',
+      Created: img.created,
+      DockerVersion: img.config.docker_version ?? '',
+      Author: img.config.author ?? '',
+      Config: toApiImageConfig(img.config.config),
+      Architecture: img.config.architecture,
+      ...(img.config.variant ? { Variant: img.config.variant } : {}),
+      Os: img.config.os,
+      Size: img.size,
+      GraphDriver: {
+        Name: 'overlay2',
+        Data: dirs.length ? { MergedDir: '', UpperDir: dirs[0]!, WorkDir: '', ...(dirs.length > 1 ? { LowerDir: dirs.slice(1).join(':') } : {}) } : null,
+      },
+      RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids },
+      Metadata: { LastTagTime: img.lastTagTime || '0001-01-01T00:00:00Z' },
+    };
+  }
+
+  async remove(ref: string, opts: { force: boolean; noPrune: boolean }): Promise<Api.ImageDeleteResponseItem[]> {
+    const items = await this.images.remove(ref, { force: opts.force, noPrune: opts.noPrune, usedBy: this.usedBy, runningBy: this.runningBy });
+    for (const i of items) {
+      if ('untagged' in i) this.events.publish({ type: 'image', action: 'untag', id: i.untagged, attributes: { name: i.untagged } });
+      else this.events.publish({ type: 'image', action: 'delete', id: i.deleted, attributes: { name: i.deleted } });
+    }
+    return items.map((i) => ('untagged' in i ? { Untagged: i.untagged } : { Deleted: i.deleted }));
+  }
+
+  async import(body: Readable, q: ImportQuery, signal: AbortSignal): Promise<string> {
+    const img = await this.images.import(body, {
+      ...(q.repo ? { repo: q.repo } : {}), ...(q.tag ? { tag: q.tag } : {}), changes: q.changes,
+      ...(q.message ? { message: q.message } : {}), signal,
+    });
+    this.events.publish({ type: 'image', action: 'import', id: img.id, attributes: { name: img.repoTags[0] ?? img.id } });
+    return img.id;
+  }
+
+  async pull(): Promise<void> {
+    // TODO(#3): the registry client.
+    throw new NotImplemented('pulling images from a registry is not supported yet: import a filesystem tarball with "berth import"');
+  }
+
+  async tag(ref: string, repo: string, tag: string): Promise<void> {
+    if (!repo) throw new InvalidArgument('repository name must have at least one component');
+    const target = tag ? `${repo}:${tag}` : repo;
+    await this.images.tag(ref, target);
+    const img = this.images.resolve(target);
+    this.events.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: target } });
+  }
+
+  async prune(filters: Filters): Promise<Api.ImagePruneResponse> {
+    for (const k of Object.keys(filters)) if (!['dangling', 'label', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
+    const dangling = !(filters.dangling?.includes('false') || filters.dangling?.includes('0'));
+    const labelMatch = this.matcher({ ...(filters.label ? { label: filters.label } : {}) });
+    const untilMs = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
+    const r = await this.images.prune({
+      dangling,
+      usedBy: this.usedBy,
+      runningBy: this.runningBy,
+      filter: (img) => labelMatch(img) && (untilMs === undefined || Date.parse(img.created) < untilMs),
+    });
+    return {
+      ImagesDeleted: r.deleted.length ? r.deleted.map((i) => ('untagged' in i ? { Untagged: i.untagged } : { Deleted: i.deleted })) : null,
+      SpaceReclaimed: r.spaceReclaimed,
+    };
+  }
+}

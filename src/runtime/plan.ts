@@ -1,0 +1,246 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgument } from '../common/errors.js';
+import type { OciMount, OciNamespaceType, OciProcess, OciSpec } from '../oci/runtime-spec.js';
+import { type CgroupLayout, type CgroupSetup, cgroupSetup } from './cgroups.js';
+import { CAPABILITIES, CLONE_NEW, MS, RLIMITS, S_IF } from './linux-constants.js';
+import { parseMountOptions } from './mount-options.js';
+import { PlanConst, PlanOp } from './plan-codes.js';
+import { RecordWriter } from './record-writer.js';
+
+/**
+ * Compiles an OCI config into the flat plan that native/runtime carries out, in runc's order:
+ * cgroups, namespaces, mounts under the new root, devices, pivot_root, masked paths, sysctls,
+ * session and terminal, user and capabilities, and finally the program.
+ */
+
+export interface InitPlanOptions {
+  /** How to mount the root filesystem at spec.root.path (overlay from a snapshot); otherwise root.path is bind-mounted onto itself. */
+  rootfsMount?: { type: string; source: string; options: string[] };
+  cgroups: CgroupLayout;
+  /** A fifo in the state directory: stop after setup until `start` opens it (create/start split). */
+  startFifo?: string;
+  /** The stdin of the process is a pty slave to become its console. */
+  consoleFromStdin?: boolean;
+  /** A console socket to send a new pty's master to (berth-runner). */
+  consoleSocket?: string;
+}
+
+export interface CompiledPlan {
+  plan: Buffer;
+  cgroups: CgroupSetup;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const nsOrder: OciNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'mount', 'cgroup', 'time'];
+const nsProcName: Record<OciNamespaceType, string> = {
+  user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', mount: 'mnt', cgroup: 'cgroup', time: 'time',
+};
+
+function capMask(names: readonly string[] = []): bigint {
+  let m = 0n;
+  for (const n of names) {
+    const i = CAPABILITIES.indexOf(n.toUpperCase().startsWith('CAP_') ? n.toUpperCase() : `CAP_${n.toUpperCase()}`);
+    if (i < 0) throw new InvalidArgument(`unknown capability "${n}"`);
+    m |= 1n << BigInt(i);
+  }
+  return m;
+}
+
+function envPath(env: readonly string[]): string {
+  const p = env.find((e) => e.startsWith('PATH='));
+  return p ? p.slice(5) : DEFAULT_PATH;
+}
+
+/** The records that become the user, capabilities and program of a process. */
+function processRecords(w: RecordWriter, proc: OciProcess, opts: { fifo?: boolean; seccomp?: Buffer }): void {
+  const caps = proc.capabilities;
+  if (caps) w.record(PlanOp.BP_CAP_BOUNDING, { u64: capMask(caps.bounding) });
+  if (proc.rlimits) {
+    for (const r of proc.rlimits) {
+      const res = RLIMITS[r.type];
+      if (res === undefined) throw new InvalidArgument(`unknown rlimit "${r.type}"`);
+      w.record(PlanOp.BP_RLIMIT, { u32: res }, { u64: r.soft }, { u64: r.hard });
+    }
+  }
+  if (caps) w.record(PlanOp.BP_KEEPCAPS, { u32: 1 });
+  const gids = proc.user.additionalGids ?? [];
+  const groups = Buffer.alloc(gids.length * 4);
+  gids.forEach((g, i) => groups.writeUInt32LE(g, i * 4));
+  w.record(PlanOp.BP_SETGROUPS, groups);
+  w.record(PlanOp.BP_SETGID, { u32: proc.user.gid });
+  w.record(PlanOp.BP_SETUID, { u32: proc.user.uid });
+  if (caps) {
+    w.record(PlanOp.BP_KEEPCAPS, { u32: 0 });
+    w.record(PlanOp.BP_CAPS, { u64: capMask(caps.effective) }, { u64: capMask(caps.permitted) },
+      { u64: capMask(caps.inheritable) }, { u64: capMask(caps.ambient) });
+  }
+  // After the uid change, so that the user must be allowed into the directory.
+  w.record(PlanOp.BP_CHDIR, proc.cwd || '/');
+  w.record(PlanOp.BP_UMASK, { u32: proc.user.umask ?? 0o022 });
+  if (proc.noNewPrivileges) w.record(PlanOp.BP_NO_NEW_PRIVS);
+  // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while the caps are still there.
+  if (opts.seccomp && !proc.noNewPrivileges) w.record(PlanOp.BP_SECCOMP, opts.seccomp);
+  const env = proc.env ?? [];
+  for (const e of env) w.record(PlanOp.BP_ENV, e);
+  const args = proc.args ?? [];
+  if (args.length === 0) throw new InvalidArgument('the process has no args: nothing to run');
+  for (const a of args) w.record(PlanOp.BP_ARG, a);
+  w.record(PlanOp.BP_EXEC, envPath(env));
+  if (opts.fifo) {
+    w.record(PlanOp.BP_READY);
+    w.record(PlanOp.BP_FIFO_WAIT);
+  }
+  if (opts.seccomp && proc.noNewPrivileges) w.record(PlanOp.BP_SECCOMP, opts.seccomp);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts one OCI mount under rootfs, creating its mount point. */
+function mountRecords(w: RecordWriter, rootfs: string, m: OciMount, hasOwnNetns: boolean): void {
+  const target = join(rootfs, m.destination);
+  let type = m.type ?? '';
+  let source = m.source ?? '';
+  const parsed = parseMountOptions(m.options);
+  let { flags } = parsed;
+  let remountFlags = parsed.remountFlags;
+  // sysfs cannot be mounted without a network namespace of one's own: take the host's, as runc does.
+  if (type === 'sysfs' && !hasOwnNetns) {
+    type = 'bind';
+    source = '/sys';
+    remountFlags = flags;
+    flags = MS.BIND | MS.REC;
+  }
+  const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
+  if (isBind) flags |= MS.BIND;
+  if (isBind && isFile(source)) {
+    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, join(target, '..'));
+    w.record(PlanOp.BP_TOUCH, { u32: 0o644 }, target);
+  } else {
+    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, target);
+  }
+  if (isBind) {
+    w.record(PlanOp.BP_MOUNT, { u64: flags & (MS.BIND | MS.REC) }, source, target, '', '');
+    if (remountFlags) w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REMOUNT | remountFlags }, '', target, '', '');
+  } else {
+    w.record(PlanOp.BP_MOUNT, { u64: flags }, source || type, target, type, parsed.data);
+  }
+  for (const p of parsed.propagation) w.record(PlanOp.BP_MOUNT, { u64: p }, '', target, '', '');
+}
+
+const defaultDevices: [string, number, number][] = [
+  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+];
+
+/** The plan that creates a container's first process. */
+export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledPlan {
+  const proc = spec.process;
+  if (!proc) throw new InvalidArgument('the config has no process');
+  const rootfs = spec.root?.path;
+  if (!rootfs || !rootfs.startsWith('/')) throw new InvalidArgument('the config\'s root.path must be an absolute path');
+  const linux = spec.linux ?? {};
+  const w = new RecordWriter();
+
+  let cloneFlags = 0;
+  const joins: { type: OciNamespaceType; path: string }[] = [];
+  for (const ns of linux.namespaces ?? []) {
+    if (ns.path) joins.push({ type: ns.type, path: ns.path });
+    else cloneFlags |= CLONE_NEW[ns.type];
+  }
+  const hasOwn = (t: OciNamespaceType) => (cloneFlags & CLONE_NEW[t]) !== 0;
+  if (!hasOwn('mount')) throw new InvalidArgument('a container needs a mount namespace of its own');
+  w.record(PlanOp.BP_CLONE_FLAGS, { u64: cloneFlags });
+  if (opts.consoleSocket) w.record(PlanOp.BP_CONSOLE, opts.consoleSocket);
+
+  // Cgroups first: what the process allocates from here on is accounted to the container.
+  const cg = cgroupSetup(opts.cgroups, linux.cgroupsPath ?? '', linux.resources);
+  for (const d of cg.dirs) w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, d);
+  for (const [f, v] of cg.writes) w.record(PlanOp.BP_WRITE, f, v);
+  for (const p of cg.procs) w.record(PlanOp.BP_WRITE, p, '0');
+
+  joins.sort((a, b) => nsOrder.indexOf(a.type) - nsOrder.indexOf(b.type));
+  for (const j of joins) w.record(PlanOp.BP_SETNS, { u32: CLONE_NEW[j.type] }, j.path);
+  if (hasOwn('network')) w.record(PlanOp.BP_LINK_UP, 'lo');
+  if (hasOwn('uts') && spec.hostname) w.record(PlanOp.BP_SETHOSTNAME, spec.hostname);
+  if (hasOwn('uts') && spec.domainname) w.record(PlanOp.BP_SETDOMAINNAME, spec.domainname);
+
+  // Nothing mounted from here on may leak back to the host.
+  const rootProp = parseMountOptions([linux.rootfsPropagation || 'rprivate']).propagation[0] ?? MS.PRIVATE | MS.REC;
+  w.record(PlanOp.BP_MOUNT, { u64: rootProp }, '', '/', '', '');
+  if (opts.rootfsMount) {
+    const m = opts.rootfsMount;
+    w.record(PlanOp.BP_MOUNT, { u64: 0 }, m.source, rootfs, m.type, m.options.join(','));
+  } else {
+    w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REC }, rootfs, rootfs, '', '');
+  }
+  if (opts.startFifo) w.record(PlanOp.BP_FIFO_OPEN, opts.startFifo);
+
+  const mounts = spec.mounts ?? [];
+  for (const m of mounts) mountRecords(w, rootfs, m, hasOwn('network'));
+  const devIsTmpfs = mounts.some((m) => m.destination === '/dev' && m.type === 'tmpfs');
+  if (devIsTmpfs) {
+    const devices = new Map<string, [number, number, number, number, number]>();
+    for (const [path, major, minor] of defaultDevices) devices.set(path, [S_IF.CHR | 0o666, major, minor, 0, 0]);
+    for (const d of linux.devices ?? []) {
+      const kind = d.type === 'b' ? S_IF.BLK : d.type === 'p' ? S_IF.FIFO : S_IF.CHR;
+      devices.set(d.path, [kind | (d.fileMode ?? 0o666), d.major ?? 0, d.minor ?? 0, d.uid ?? 0, d.gid ?? 0]);
+    }
+    for (const [path, [mode, major, minor, uid, gid]] of devices) {
+      w.record(PlanOp.BP_MKNOD, { u32: mode }, { u32: major }, { u32: minor }, { u32: uid }, { u32: gid }, join(rootfs, path));
+    }
+    const links: [string, string][] = [
+      ['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr'],
+      ['pts/ptmx', 'ptmx'],
+    ];
+    for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, join(rootfs, 'dev', name));
+    if (opts.consoleFromStdin || opts.consoleSocket) {
+      w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, join(rootfs, 'dev/console'));
+      w.record(PlanOp.BP_MOUNT, { u64: MS.BIND }, '/proc/self/fd/0', join(rootfs, 'dev/console'), '', '');
+    }
+  }
+  // runc creates a missing working directory.
+  w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, join(rootfs, proc.cwd || '/'));
+
+  w.record(PlanOp.BP_PIVOT_ROOT, rootfs);
+  if (spec.root?.readonly) w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REMOUNT | MS.RDONLY | MS.REC }, '', '/', '', '');
+  for (const p of linux.readonlyPaths ?? []) w.record(PlanOp.BP_READONLY, p);
+  for (const p of linux.maskedPaths ?? []) w.record(PlanOp.BP_MASK, p);
+  for (const [k, v] of Object.entries(linux.sysctl ?? {})) w.record(PlanOp.BP_WRITE, `/proc/sys/${k.replace(/\./g, '/')}`, v);
+  if (proc.oomScoreAdj !== undefined) w.record(PlanOp.BP_WRITE, '/proc/self/oom_score_adj', String(proc.oomScoreAdj));
+
+  w.record(PlanOp.BP_SETSID);
+  if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);
+  processRecords(w, proc, { fifo: opts.startFifo !== undefined });
+  return { plan: w.toBuffer(), cgroups: cg };
+}
+
+export interface ExecPlanOptions {
+  /** The container's first process, whose namespaces the new one joins. */
+  initPid: number;
+  /** The namespace types the container has (the rest are the host's). */
+  namespaces: OciNamespaceType[];
+  /** cgroup.procs files to join. */
+  cgroupProcs: string[];
+}
+
+/** The plan that starts another process in a running container (exec). */
+export function compileExecPlan(proc: OciProcess, opts: ExecPlanOptions): Buffer {
+  const w = new RecordWriter();
+  // Join the cgroups while the host's /sys/fs/cgroup is still the one in view.
+  for (const p of opts.cgroupProcs) w.record(PlanOp.BP_WRITE, p, '0');
+  const types = nsOrder.filter((t) => opts.namespaces.includes(t) && t !== 'user');
+  for (const t of types) w.record(PlanOp.BP_SETNS, { u32: CLONE_NEW[t] }, `/proc/${opts.initPid}/ns/${nsProcName[t]}`);
+  // Joining a pid namespace applies to children only.
+  if (types.includes('pid')) w.record(PlanOp.BP_FORK);
+  w.record(PlanOp.BP_SETSID);
+  if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);
+  processRecords(w, proc, {});
+  return w.toBuffer();
+}
