@@ -95,33 +95,41 @@ export class RequestContext {
     return Buffer.concat(chunks);
   }
 
-  /** An upgrade request's body: Node hands over the socket with whatever followed the headers. */
+  /**
+   * An upgrade request's body: Node hands over the socket with whatever followed the headers, and
+   * the rest is pulled here with read(); reading stops at hijack(), before the answer goes out.
+   */
   private async upgradeBody(limit: number): Promise<Buffer> {
     const { socket, head } = this.upgrade!;
     const len = Number(this.req.headers['content-length'] ?? 0);
     if (!len) return Buffer.alloc(0);
     if (len > limit) throw new InvalidArgument(`request body too large: more than ${limit} bytes`);
-    let got = head;
-    while (got.length < len) {
-      const more = await new Promise<Buffer | null>((resolve) => {
-        const onData = (d: Buffer) => {
-          socket.off('end', onEnd);
-          haltReading(socket);
-          resolve(d);
+    const parts = [head];
+    let got = head.length;
+    while (got < len) {
+      const chunk = socket.read() as Buffer | null;
+      if (chunk) {
+        parts.push(chunk);
+        got += chunk.length;
+        continue;
+      }
+      if (socket.readableEnded || socket.destroyed) break;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('readable', done);
+          socket.off('end', done);
+          socket.off('close', done);
+          resolve();
         };
-        const onEnd = () => {
-          socket.off('data', onData);
-          resolve(null);
-        };
-        socket.once('data', onData);
-        socket.once('end', onEnd);
-        socket.resume();
+        socket.on('readable', done);
+        socket.on('end', done);
+        socket.on('close', done);
       });
-      if (!more) break;
-      got = Buffer.concat([got, more]);
     }
-    // Bytes past the body are the client's first input; the CLI sends none before our answer.
-    return got.subarray(0, len);
+    const body = Buffer.concat(parts);
+    if (body.length < len) throw new InvalidArgument('the request body ended early');
+    // Bytes past the body would be the client's first input; clients send none before our answer.
+    return body.subarray(0, len);
   }
 
   get isHijacked(): boolean {
@@ -134,6 +142,10 @@ export class RequestContext {
     this.hijacked = true;
     const { socket } = this.upgrade;
     haltReading(socket);
+    if (socket.readableLength > 0) {
+      // Input sent before our answer: it cannot follow the stream to the shim.
+      throw new InvalidArgument('the client sent data before the connection was upgraded');
+    }
     const head = `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${this.version}\r\n\r\n`;
     return new Promise((resolve, reject) => socket.write(head, (err) => (err ? reject(err) : resolve(socket))));
   }

@@ -3,7 +3,7 @@ import { chmod, unlink } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { NotFound } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { haltReading, RequestContext } from './context.js';
+import { RequestContext } from './context.js';
 import { messageOfError, statusOf } from './errors.js';
 import type { Router } from './router.js';
 import { API_VERSION, splitVersion } from './version.js';
@@ -109,7 +109,6 @@ export class ApiServer {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
-    haltReading(socket);
     socket.on('error', () => {});
     let ctx: RequestContext | undefined;
     try {

@@ -239,20 +239,20 @@ export class ContainerService {
 
   private async startTask(rec: ContainerRecord, attach: AttachStream[]): Promise<void> {
     const sup = this.o.supervisor;
-    const mounts = await this.o.snapshots.mounts(rec.id);
-    const rootfsMount = mounts[0];
-    if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
-    const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
-    const spec = buildSpec({
-      record: rec,
-      user,
-      rootfs: sup.rootfsDir(rec.id),
-      etc: etcFilePaths(this.o.store.dir(rec.id)),
-      hostCapabilities: this.o.hostCapabilities,
-      cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
-    });
     let task: Task;
     try {
+      const mounts = await this.o.snapshots.mounts(rec.id);
+      const rootfsMount = mounts[0];
+      if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
+      const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+      const spec = buildSpec({
+        record: rec,
+        user,
+        rootfs: sup.rootfsDir(rec.id),
+        etc: etcFilePaths(this.o.store.dir(rec.id)),
+        hostCapabilities: this.o.hostCapabilities,
+        cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
+      });
       task = await sup.start({
         id: rec.id,
         spec,
@@ -265,18 +265,7 @@ export class ContainerService {
         attach,
       });
     } catch (err) {
-      if (!(err instanceof ShimStartError)) throw err;
-      const f = err.failure;
-      const detail = (await sup.driver(rec.runtime).failureDetail({ stateDir: sup.stateDir(rec.id) })) ?? describeFailure(f);
-      const message = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${rec.runtime} create failed: unable to start container process: ${detail}: unknown`;
-      await sup.release(rec.id, rec.runtime).catch(() => {});
-      rec.state.error = message;
-      rec.state.exitCode = isProgramError(f) ? programExitCode(f) : 128;
-      this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
-      // As in moby: a container that was to be removed at its exit is removed when it cannot start.
-      if (rec.hostConfig.autoRemove) await this.removeStopped(rec);
-      else await this.o.store.save(rec);
-      throw isProgramError(f) ? new InvalidArgument(message) : new Error(message);
+      throw await this.startFailed(rec, err);
     }
     rec.state = {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
@@ -285,6 +274,32 @@ export class ContainerService {
     task.shim.once('exit', (e: ShimExit) => void this.onExit(rec.id, e));
     await this.o.store.save(rec);
     this.event(rec, 'start');
+  }
+
+  /**
+   * A start that failed leaves the container as Docker does: the error and an exit code recorded
+   * (127/126 when the program could not run), and removed if it was to be removed at its exit.
+   */
+  private async startFailed(rec: ContainerRecord, err: unknown): Promise<Error> {
+    const sup = this.o.supervisor;
+    let result: Error;
+    if (err instanceof ShimStartError) {
+      const f = err.failure;
+      const detail = (await sup.driver(rec.runtime).failureDetail({ stateDir: sup.stateDir(rec.id) })) ?? describeFailure(f);
+      const message = `failed to create task for container: failed to create shim task: OCI runtime create failed: ${rec.runtime} create failed: unable to start container process: ${detail}: unknown`;
+      rec.state.exitCode = isProgramError(f) ? programExitCode(f) : 128;
+      result = isProgramError(f) ? new InvalidArgument(message) : new Error(message);
+    } else {
+      rec.state.exitCode = 128;
+      result = err instanceof Error ? err : new Error(String(err));
+    }
+    rec.state.error = result.message;
+    await sup.release(rec.id, rec.runtime).catch(() => {});
+    this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
+    // As in moby: a container that was to be removed at its exit is removed when it cannot start.
+    if (rec.hostConfig.autoRemove) await this.removeStopped(rec).catch(() => {});
+    else await this.o.store.save(rec);
+    return result;
   }
 
   /** What happens when a container's process has exited, whoever noticed first. */

@@ -111,7 +111,8 @@ export async function resolveUser(user: string, layerDirs: readonly string[], ex
       gid = e.gid;
     }
   }
-  const additional = new Set<number>();
+  // moby always lists the primary group among the supplementary ones.
+  const additional = new Set<number>([gid]);
   // Supplementary groups of the user, as initgroups would give them (not when a group was forced).
   if (g === undefined && name) for (const e of groups) if (e.members.includes(name)) additional.add(e.gid);
   for (const extra of extraGroups) {

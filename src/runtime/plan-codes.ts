@@ -40,6 +40,7 @@ export const PlanOp = {
   BP_CONSOLE: 43,
   BP_MASK: 44,
   BP_READONLY: 45,
+  BP_BIND_TTY: 46,
   BP_OP_MAX: 64,
 } as const;
 

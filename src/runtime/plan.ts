@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgument } from '../common/errors.js';
 import type { OciMount, OciNamespaceType, OciProcess, OciSpec } from '../oci/runtime-spec.js';
@@ -198,11 +198,12 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
     const links: [string, string][] = [
       ['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr'],
       ['pts/ptmx', 'ptmx'],
+      ...(existsSync('/proc/kcore') ? ([['/proc/kcore', 'core']] as [string, string][]) : []),
     ];
     for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, join(rootfs, 'dev', name));
     if (opts.consoleFromStdin || opts.consoleSocket) {
       w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, join(rootfs, 'dev/console'));
-      w.record(PlanOp.BP_MOUNT, { u64: MS.BIND }, '/proc/self/fd/0', join(rootfs, 'dev/console'), '', '');
+      w.record(PlanOp.BP_BIND_TTY, join(rootfs, 'dev/console'));
     }
   }
   // runc creates a missing working directory.

@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { InvalidArgument, NotImplemented } from '../../common/errors.js';
+import type { OciDeviceRule, OciHooks, OciSpec } from '../../oci/runtime-spec.js';
+import type { ContainerCgroups } from './container-cgroups.js';
+import { expandCgroupMounts } from './expand-cgroup-mounts.js';
+import { prepareProcess } from './prepare-process.js';
+
+/**
+ * The device rules runc appends to every config's: mknod of any device, and the standard devices
+ * (null, zero, full, tty, random, urandom, ptys, ptmx, tun). A "deny all" config still works.
+ */
+const runcAllowedDevices: OciDeviceRule[] = [
+  { allow: true, type: 'c', major: null, minor: null, access: 'm' },
+  { allow: true, type: 'b', major: null, minor: null, access: 'm' },
+  ...([[1, 3], [1, 8], [1, 7], [5, 0], [1, 5], [1, 9], [136, null], [5, 2], [10, 200]] as const).map(
+    ([major, minor]): OciDeviceRule => ({ allow: true, type: 'c', major, minor, access: 'rwm' }),
+  ),
+];
+
+/**
+ * The config as compileInitPlan takes it: root.path absolute (a relative one is relative to the
+ * bundle), the process completed as runc's init completes it, `cgroup` mounts made into binds and
+ * cgroupsPath the one the cgroups were placed at. Hooks are refused: the plan has no step to run
+ * them, and silently skipping a prestart hook would leave a container half set up. runc's
+ * allowed devices are added to the device rules, as runc adds them.
+ */
+export function prepareSpec(spec: OciSpec, opts: { bundle: string; cgroups: ContainerCgroups }): OciSpec {
+  for (const [kind, hooks] of Object.entries(spec.hooks ?? {}) as [keyof OciHooks, unknown[] | undefined][]) {
+    if (hooks && hooks.length > 0) throw new NotImplemented(`berth-runtime does not run hooks: the config has ${kind} hooks`);
+  }
+  const linux = spec.linux ?? {};
+  const hasUts = (linux.namespaces ?? []).some((n) => n.type === 'uts');
+  if (spec.hostname && !hasUts) throw new InvalidArgument('unable to set hostname without a private UTS namespace');
+  const rootfs = resolve(opts.bundle, spec.root!.path);
+  return {
+    ...spec,
+    root: { ...spec.root, path: rootfs },
+    process: prepareProcess(spec.process!, rootfs),
+    mounts: expandCgroupMounts(spec.mounts ?? [], opts.cgroups),
+    linux: {
+      ...linux,
+      cgroupsPath: opts.cgroups.path,
+      resources: { ...linux.resources, devices: [...(linux.resources?.devices ?? []), ...runcAllowedDevices] },
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { hostCgroupLayout } from '../cgroups.js';
+import { CommandFailed } from './command-failed.js';
+import { createContainer } from './create-container.js';
+import { checkCreateFlags, createFlags } from './create-flags.js';
+import { destroyContainer } from './destroy-container.js';
+import { forwardSignals } from './forward-signals.js';
+import type { OciCommand } from './oci-command.js';
+
+/**
+ * `run [-d] [--bundle DIR] [--pid-file F] [--console-socket S] <id>`: create and start in one go,
+ * without the exec fifo. In the foreground it ends with the process's status and removes the
+ * container, as runc does; detached it returns once the program runs.
+ */
+export const runCommand: OciCommand = {
+  name: 'run',
+  usage: '<container-id>',
+  description: 'create and run a container',
+  flags: [
+    ...createFlags,
+    { names: ['detach', 'd'], kind: 'bool', help: 'detach from the container\'s process' },
+    { names: ['keep'], kind: 'bool', help: 'do not delete the container after it exits' },
+    { names: ['no-subreaper'], kind: 'bool', help: 'accepted: berth-runner is the process\'s parent, not a subreaper' },
+  ],
+  args: { min: 1, max: 1 },
+  interspersed: true,
+  async run(ctx, [id], flags) {
+    const detach = flags.bool('detach');
+    let created;
+    try {
+      checkCreateFlags(flags);
+      created = await createContainer(ctx, {
+        id: id!,
+        bundle: flags.string('bundle') || '.',
+        pidFile: flags.string('pid-file'),
+        consoleSocket: flags.string('console-socket'),
+        startFifo: false,
+        wait: !detach,
+      });
+    } catch (err) {
+      throw CommandFailed.wrap('berth-runtime run failed', err);
+    }
+    if (detach) return 0;
+    const stop = forwardSignals(created.runner.child);
+    const status = await created.runner.exited;
+    stop();
+    if (!flags.bool('keep')) await destroyContainer(ctx.global.root, created.rec, hostCgroupLayout());
+    return status;
+  },
+};
