@@ -56,6 +56,7 @@ enum bp_op {
 	BP_CONSOLE = 43,      /* (spawner) path of a console socket: open a pty, give the slave to the child as 0,1,2, send the master there */
 	BP_MASK = 44,         /* path: hide it (a directory under an empty read-only tmpfs, a file under /dev/null); absent is fine */
 	BP_READONLY = 45,     /* path: bind it onto itself read-only; absent is fine */
+	BP_BIND_TTY = 46,     /* path: bind-mount the terminal that is fd 0 there (/dev/console) */
 	BP_OP_MAX = 64
 };
 

@@ -517,6 +517,20 @@ static int run_one(const struct bp_plan *plan, size_t i, int report, int *nsfd, 
 		return op_exec_resolve(r, ex, f);
 	case BP_MASK:
 		return op_mask(r, f);
+	case BP_BIND_TTY: {
+		char tty[PATH_MAX];
+		if (!(s = bp_str(r, 0, 0)))
+			return fail_plan(f);
+		/* Bind mounts of /proc/self/fd/0 fail with EINVAL: the terminal's own name works. */
+		int e = ttyname_r(0, tty, sizeof(tty));
+		if (e) {
+			errno = e;
+			return fail(f, BP_SYS_STAT, "/proc/self/fd/0");
+		}
+		if (mount(tty, s, NULL, MS_BIND, NULL) < 0)
+			return fail(f, BP_SYS_MOUNT, s);
+		return 0;
+	}
 	case BP_READONLY:
 		return op_readonly(r, f);
 	default:

@@ -271,7 +271,8 @@ export class ContainerService {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
       startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
     };
-    task.shim.once('exit', (e: ShimExit) => void this.onExit(rec.id, e));
+    // The promise, not the event: an exit may have been reported in the same read as the start.
+    void task.shim.exited().then((e) => this.onExit(rec.id, e));
     await this.o.store.save(rec);
     this.event(rec, 'start');
   }
@@ -543,7 +544,7 @@ export class ContainerService {
         if ('shim' in r) {
           rec.state.pid = r.shim.pid;
           if (r.shim.exit) await this.onExit(rec.id, r.shim.exit);
-          else r.shim.once('exit', (e: ShimExit) => void this.onExit(rec.id, e));
+          else void r.shim.exited().then((e) => this.onExit(rec.id, e));
         } else {
           await this.onExit(rec.id, r);
         }

@@ -149,7 +149,8 @@ export class ExecService {
       id: rec.id,
       attributes: { execID: id, image: rec.config.image, name: rec.name },
     });
-    shim.once('exit', (x) => {
+    // The promise, not the event: a short exec may have exited in the same read as its start.
+    void shim.exited().then((x) => {
       e.running = false;
       e.exitCode = exitCodeOf(x.status);
       e.shim = undefined;

@@ -112,11 +112,12 @@ function mountRecords(w: RecordWriter, rootfs: string, m: OciMount, hasOwnNetns:
   let { flags } = parsed;
   let remountFlags = parsed.remountFlags;
   // sysfs cannot be mounted without a network namespace of one's own: take the host's, as runc does.
+  // Not recursively: the host's submounts (its cgroup hierarchies) would come along read-write.
   if (type === 'sysfs' && !hasOwnNetns) {
     type = 'bind';
     source = '/sys';
     remountFlags = flags;
-    flags = MS.BIND | MS.REC;
+    flags = MS.BIND;
   }
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
   if (isBind) flags |= MS.BIND;

@@ -1,0 +1,118 @@
+import { BerthCommand, CLI_NAME, configureCommand, newGroupCommand } from './berth-command.js';
+import { BERTH_GIT_COMMIT, BERTH_VERSION } from './berth-version.js';
+import type { CliContext } from './cli-context.js';
+import { StatusError } from './status-error.js';
+import { attachCommand } from './container/attach.js';
+import { createCommand } from './container/create.js';
+import { execCommand } from './container/exec.js';
+import { inspectCommand as containerInspectCommand } from './container/inspect.js';
+import { killCommand } from './container/kill.js';
+import { logsCommand } from './container/logs.js';
+import { lsCommand } from './container/ls.js';
+import { pauseCommand } from './container/pause.js';
+import { pruneCommand } from './container/prune.js';
+import { renameCommand } from './container/rename.js';
+import { restartCommand } from './container/restart.js';
+import { rmCommand } from './container/rm.js';
+import { runCommand } from './container/run.js';
+import { startCommand } from './container/start.js';
+import { stopCommand } from './container/stop.js';
+import { topCommand } from './container/top.js';
+import { unpauseCommand } from './container/unpause.js';
+import { waitCommand } from './container/wait.js';
+import { imageImportCommand } from './image/import.js';
+import { imageInspectCommand } from './image/inspect.js';
+import { imageLsCommand } from './image/ls.js';
+import { imagePruneCommand } from './image/prune.js';
+import { imageRmCommand } from './image/rm.js';
+import { imageTagCommand } from './image/tag.js';
+import { infoCommand } from './system/info.js';
+import { inspectCommand } from './system/inspect.js';
+import { versionCommand } from './system/version.js';
+
+type CommandFactory = (ctx: CliContext) => BerthCommand;
+
+/**
+ * `container <verb>` commands: [factory, top-level name (if also offered there), aliases
+ * inside the group].
+ */
+const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [attachCommand, 'attach'],
+  [createCommand, 'create'],
+  [execCommand, 'exec'],
+  [containerInspectCommand, undefined],
+  [killCommand, 'kill'],
+  [logsCommand, 'logs'],
+  [lsCommand, 'ps', ['ps', 'list']],
+  [pauseCommand, 'pause'],
+  [pruneCommand, undefined],
+  [renameCommand, 'rename'],
+  [restartCommand, 'restart'],
+  [rmCommand, 'rm', ['remove']],
+  [runCommand, 'run'],
+  [startCommand, 'start'],
+  [stopCommand, 'stop'],
+  [topCommand, 'top'],
+  [unpauseCommand, 'unpause'],
+  [waitCommand, 'wait'],
+];
+
+const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [imageImportCommand, 'import'],
+  [imageInspectCommand, undefined],
+  [imageLsCommand, 'images', ['list']],
+  [imagePruneCommand, undefined],
+  [imageRmCommand, 'rmi', ['remove']],
+  [imageTagCommand, 'tag'],
+];
+
+const TOP_LEVEL_COMMANDS: CommandFactory[] = [inspectCommand, versionCommand, infoCommand];
+
+/** The whole command tree: `berth [OPTIONS] COMMAND`, with docker's global flags. */
+export function buildProgram(ctx: CliContext): BerthCommand {
+  const program = new BerthCommand(CLI_NAME);
+  configureCommand(program);
+  // only the root has -h for help; below it -h is --hostname
+  program.helpOption('-h, --help', 'Print usage');
+  program.argsUsage = '[OPTIONS] COMMAND';
+  program
+    .description('A self-sufficient runtime for containers')
+    .usage('[OPTIONS] COMMAND')
+    .enablePositionalOptions(true)
+    .allowExcessArguments(true)
+    .argument('[command...]')
+    .option('-H, --host <list>', 'Daemon socket to connect to')
+    .option('-D, --debug', 'Enable debug mode')
+    .option('-l, --log-level <string>', 'Set the logging level ("debug", "info", "warn", "error", "fatal")')
+    .option('--config <string>', 'Location of client config files')
+    .option('-c, --context <string>', 'Name of the context to use to connect to the daemon')
+    .option('-v, --version', 'Print version information and quit');
+  program.hook('preSubcommand', (root) => {
+    ctx.host = root.opts<{ host?: string }>().host;
+  });
+  program.action(() => {
+    if (program.opts<{ version?: boolean }>().version) {
+      ctx.out(`Berth version ${BERTH_VERSION}, build ${BERTH_GIT_COMMIT}\n`);
+      return;
+    }
+    const [unknown] = program.args;
+    if (unknown !== undefined) {
+      throw new StatusError(1, `${CLI_NAME}: unknown command: ${CLI_NAME} ${unknown}\n\nRun '${CLI_NAME} --help' for more information\n`);
+    }
+    ctx.out(program.helpInformation());
+  });
+
+  const groups = [
+    [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
+    [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
+  ] as const;
+  for (const [group, commands] of groups) {
+    for (const [make, topLevel, aliases] of commands) {
+      group.addCommand(make(ctx).aliases(aliases ?? []));
+      if (topLevel) program.addCommand(make(ctx).name(topLevel));
+    }
+  }
+  for (const make of TOP_LEVEL_COMMANDS) program.addCommand(make(ctx));
+  for (const [group] of groups) program.addCommand(group);
+  return program;
+}

@@ -1,0 +1,53 @@
+/**
+ * Objects that marshal themselves the way Go would (docker's formatter contexts go through
+ * json.Marshal, which escapes <, > and &) return their JSON text from this method.
+ */
+export const GO_JSON = Symbol('goJson');
+
+/** JSON as Go's json.Marshal writes it: HTML characters and line separators escaped. */
+export function goMarshal(value: unknown): string {
+  return JSON.stringify(value === undefined ? null : value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * How Go's fmt prints the values a template produces (`%v`): maps as `map[k:v]` with sorted keys,
+ * slices as `[a b]`, nil inside containers as `<nil>`, a missing value as `<no value>`.
+ */
+export function formatTemplateValue(value: unknown): string {
+  if (value === undefined) return '<no value>';
+  return formatNested(value);
+}
+
+function formatNested(value: unknown): string {
+  if (value === undefined || value === null) return '<nil>';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (Array.isArray(value)) return `[${value.map(formatNested).join(' ')}]`;
+  if (typeof value === 'object') {
+    const stringer = (value as { toString?: () => string }).toString;
+    if (Object.getPrototypeOf(value) !== Object.prototype && typeof stringer === 'function' && stringer !== Object.prototype.toString) {
+      return stringer.call(value);
+    }
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${k}:${formatNested((value as Record<string, unknown>)[k])}`);
+    return `map[${entries.join(' ')}]`;
+  }
+  return String(value);
+}
+
+/** Integers print whole (docker's structs hold ints); other numbers as Go prints a float64. */
+export function formatNumber(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  const s = String(n);
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+/** Go's notion of truth for `if`, `and`, `or`, `not`: zero values and empty containers are false. */
+export function isTrue(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  return true;
+}

@@ -1,0 +1,91 @@
+import type { Readable } from 'node:stream';
+import type {
+  ImageDeleteResponseItem,
+  ImageInspect,
+  ImagePruneResponse,
+  ImageSummary,
+  JSONMessage,
+} from '../api/types/index.js';
+import type { EngineConnection } from './engine-connection.js';
+import { encodeFilters, type Filters } from './filters.js';
+import { readJsonMessages } from './read-json-messages.js';
+import { escapePath } from './to-query-string.js';
+
+export interface ImageImportOptions {
+  /** The tarball; streamed as the request body (`fromSrc=-`). */
+  source: Readable;
+  repo?: string;
+  tag?: string;
+  /** Dockerfile instructions applied to the config (`ENV A=1`, `CMD ["sh"]`). */
+  changes?: string[];
+  message?: string;
+  platform?: string;
+}
+
+/** base64 of `{}`: what docker sends when it has no credentials for the registry. */
+const ANONYMOUS_AUTH = 'e30=';
+
+/** /images endpoints. */
+export class ImageClient {
+  private readonly conn: EngineConnection;
+
+  constructor(conn: EngineConnection) {
+    this.conn = conn;
+  }
+
+  list(options: { all?: boolean; filters?: Filters; digests?: boolean } = {}): Promise<ImageSummary[]> {
+    return this.conn.callJson('GET', '/images/json', {
+      query: { all: options.all, digests: options.digests, filters: encodeFilters(options.filters) },
+    });
+  }
+
+  inspect(name: string): Promise<ImageInspect> {
+    return this.conn.callJson('GET', `/images/${escapePath(name)}/json`);
+  }
+
+  inspectRaw(name: string): Promise<string> {
+    return this.conn.callText('GET', `/images/${escapePath(name)}/json`);
+  }
+
+  remove(name: string, options: { force?: boolean; noPrune?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
+    return this.conn.callJson('DELETE', `/images/${escapePath(name)}`, {
+      query: { force: options.force, noprune: options.noPrune },
+    });
+  }
+
+  tag(name: string, target: { repo: string; tag?: string }): Promise<void> {
+    return this.conn.callVoid('POST', `/images/${escapePath(name)}/tag`, {
+      query: { repo: target.repo, tag: target.tag || undefined },
+    });
+  }
+
+  prune(options: { filters?: Filters } = {}): Promise<ImagePruneResponse> {
+    return this.conn.callJson('POST', '/images/prune', { query: { filters: encodeFilters(options.filters) } });
+  }
+
+  /** Import a root filesystem tarball; yields the daemon's progress messages. */
+  async *import(options: ImageImportOptions): AsyncGenerator<JSONMessage> {
+    const reply = await this.conn.call('POST', '/images/create', {
+      query: {
+        changes: options.changes && options.changes.length > 0 ? options.changes : undefined,
+        fromSrc: '-',
+        message: options.message || undefined,
+        platform: options.platform || undefined,
+        repo: options.repo || undefined,
+        tag: options.tag || undefined,
+      },
+      body: options.source,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+    yield* readJsonMessages(reply);
+  }
+
+  /** Pull `fromImage:tag` through the daemon; yields progress messages. */
+  async *pull(fromImage: string, options: { tag?: string; platform?: string; registryAuth?: string } = {}): AsyncGenerator<JSONMessage> {
+    const reply = await this.conn.call('POST', '/images/create', {
+      query: { fromImage, tag: options.tag || undefined, platform: options.platform || undefined },
+      headers: { 'X-Registry-Auth': options.registryAuth ?? ANONYMOUS_AUTH },
+    });
+    yield* readJsonMessages(reply);
+  }
+}
