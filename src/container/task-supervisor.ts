@@ -87,6 +87,7 @@ export class TaskSupervisor {
       cleanupDirs: prepared.cleanupDirs,
       ...(prepared.cgroups.oomFile ? { oomFile: prepared.cgroups.oomFile } : {}),
       launch: prepared.launch,
+      diagnosticsPath: join(stateDir, 'shim.log'),
     });
     const task: Task = { id: t.id, shim, driver, cgroups: prepared.cgroups, stateDir, rootfs };
     this.tasks.set(t.id, task);
@@ -156,6 +157,7 @@ export class TaskSupervisor {
       attach: io.attach,
       cleanupDirs: [],
       launch,
+      diagnosticsPath: join(task.stateDir, 'shim.log'),
     });
   }
 }

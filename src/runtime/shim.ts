@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { PlanConst, ShimMsg, ShimRec } from './plan-codes.js';
@@ -38,6 +39,8 @@ export interface ShimConfig {
   cleanupDirs: string[];
   oomFile?: string;
   launch: ShimLaunch;
+  /** Where the shim's own diagnostics go (never the daemon's stderr: the shim outlives it). */
+  diagnosticsPath?: string;
 }
 
 /** How a process ended, as the shim recorded it. */
@@ -141,8 +144,14 @@ export class Shim extends EventEmitter {
 
   /** Starts a shim and its process; resolves once the process runs (or rejects with ShimStartError). */
   static spawn(binary: string, config: ShimConfig): Promise<Shim> {
-    const stdio: StdioOptions = ['ignore', 'ignore', 'inherit', 'pipe', ...config.attach.map((a) => a.socket)];
-    const child = spawn(binary, [], { stdio, detached: true });
+    const diag = config.diagnosticsPath ? openSync(config.diagnosticsPath, 'a', 0o600) : 'ignore';
+    const stdio: StdioOptions = ['ignore', 'ignore', diag, 'pipe', ...config.attach.map((a) => a.socket)];
+    let child;
+    try {
+      child = spawn(binary, [], { stdio, detached: true });
+    } finally {
+      if (typeof diag === 'number') closeSync(diag);
+    }
     // The shim outlives the daemon: nothing here may keep it tied to the daemon's life.
     child.unref();
     child.on('error', () => {});

@@ -68,7 +68,7 @@ export class TestDaemon {
     proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
     for (let i = 0; i < 200; i++) {
-      if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}:\n${this.log}`);
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`berthd exited with ${proc.exitCode ?? proc.signalCode}:\n${this.log}`);
       if (existsSync(this.socket)) {
         const r = await this.api('GET', '/_ping').catch(() => undefined);
         if (r?.status === 200) return;
@@ -113,10 +113,15 @@ export class TestDaemon {
     return run(join(repoRoot, 'bin/berth'), args, { ...o, env: { BERTH_HOST: this.host, DOCKER_HOST: this.host, ...o.env } });
   }
 
+  private get running(): boolean {
+    const p = this.proc;
+    return p !== undefined && p.exitCode === null && p.signalCode === null;
+  }
+
   /** Kills berthd with SIGKILL; containers go on. */
   async kill9(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || !this.running) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
@@ -131,7 +136,7 @@ export class TestDaemon {
   /** Removes every container, stops berthd, and checks that no mount, cgroup or process is left. */
   async cleanup(): Promise<void> {
     try {
-      if (this.proc && this.proc.exitCode === null) {
+      if (this.proc && this.running) {
         const list = await this.api('GET', '/containers/json?all=1').catch(() => undefined);
         for (const c of (list?.json as { Id: string }[] | undefined) ?? []) {
           await this.api('DELETE', `/containers/${c.Id}?force=1`).catch(() => {});
@@ -140,7 +145,7 @@ export class TestDaemon {
         const exited = new Promise((r) => p.once('exit', r));
         p.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (p.exitCode === null) p.kill('SIGKILL');
+        if (this.running) p.kill('SIGKILL');
       }
     } finally {
       this.killLeftovers();

@@ -90,7 +90,11 @@ export interface RunResult {
  * detached container inherits them, and a pipe would stay open as long as the container lives.
  * Past the timeout the runtime is SIGKILLed (by pid) and the result says so.
  */
-export async function runRuntime(rt: Runtime, args: string[], opts: { timeoutMs?: number; cwd?: string; globals?: string[] } = {}): Promise<RunResult> {
+export async function runRuntime(
+  rt: Runtime,
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string; globals?: string[] } = {},
+): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-rt-out-'));
   const outPath = join(dir, 'out');
   const errPath = join(dir, 'err');
