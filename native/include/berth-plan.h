@@ -57,6 +57,8 @@ enum bp_op {
 	BP_MASK = 44,         /* path: hide it (a directory under an empty read-only tmpfs, a file under /dev/null); absent is fine */
 	BP_READONLY = 45,     /* path: bind it onto itself read-only; absent is fine */
 	BP_BIND_TTY = 46,     /* path: bind-mount the terminal that is fd 0 there (/dev/console) */
+	BP_CONSOLE_NEW = 47,  /* u16 rows | u16 cols: open a pty on the process's own /dev/ptmx, make the slave
+	                         its fds 0-2, and send the master to the spawner (BP_REPORT_CONSOLE) */
 	BP_OP_MAX = 64
 };
 
@@ -74,11 +76,12 @@ enum bp_syscall {
 	BP_SYS_PLAN /* the plan itself was malformed */
 };
 
-/* Reports from a child to its spawner, on a close-on-exec pipe: EOF without a report means exec succeeded. */
+/* Reports from a child to its spawner, on a close-on-exec unix socket: EOF without a report means exec succeeded. */
 enum bp_report_kind {
 	BP_REPORT_FAILED = 1,    /* u32 op_index | u32 op | u32 syscall | i32 errno | path */
 	BP_REPORT_CHILD_PID = 2, /* i32 pid: the process that BP_FORK created */
-	BP_REPORT_READY = 3      /* (empty): BP_READY reached */
+	BP_REPORT_READY = 3,     /* (empty): BP_READY reached */
+	BP_REPORT_CONSOLE = 4    /* (empty): the pty master of BP_CONSOLE_NEW travels with it as SCM_RIGHTS */
 };
 
 /* ---- Shim: configuration records (first message on fd 3) ---- */

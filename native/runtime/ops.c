@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "berth-plan.h"
@@ -257,6 +258,37 @@ static int op_seccomp(const struct bp_rec *r, struct bp_failure *f)
 	free(insns);
 	if (rc < 0)
 		return fail(f, BP_SYS_SECCOMP, "");
+	return 0;
+}
+
+/*
+ * A terminal from the container's own devpts (as runc makes it): the program sees /dev/pts/N,
+ * and the master goes to the spawner, which serves it.
+ */
+static int op_console_new(const struct bp_rec *r, int report, struct bp_failure *f)
+{
+	uint16_t rows, cols;
+	if (bp_u16(r, 0, &rows) || bp_u16(r, 2, &cols))
+		return fail_plan(f);
+	autoclose int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+		return fail(f, BP_SYS_PTY, "/dev/ptmx");
+	char name[64];
+	if (ptsname_r(master, name, sizeof(name)))
+		return fail(f, BP_SYS_PTY, "/dev/ptmx");
+	autoclose int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return fail(f, BP_SYS_OPEN, name);
+	if (rows && cols) {
+		struct winsize ws = { .ws_row = rows, .ws_col = cols };
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			return fail(f, BP_SYS_IOCTL, name);
+	}
+	if (bp_report_console(report, master) < 0)
+		return fail(f, BP_SYS_SENDMSG, "console");
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return fail(f, BP_SYS_DUP, name);
 	return 0;
 }
 
@@ -517,6 +549,8 @@ static int run_one(const struct bp_plan *plan, size_t i, int report, int *nsfd, 
 		return op_exec_resolve(r, ex, f);
 	case BP_MASK:
 		return op_mask(r, f);
+	case BP_CONSOLE_NEW:
+		return op_console_new(r, report, f);
 	case BP_BIND_TTY: {
 		char tty[PATH_MAX];
 		if (!(s = bp_str(r, 0, 0)))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -57,12 +58,49 @@ static int read_full(int fd, void *buf, size_t n)
 	return 1;
 }
 
+static int finish_msg(int fd, const uint32_t hdr[2], uint32_t *kind, uint8_t **payload, uint32_t *len);
+
+/* Reads the 8-byte header with recvmsg, collecting a descriptor that rides on it. */
+static int read_header(int fd, uint32_t hdr[2], int *rx_fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { hdr, 8 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t r;
+	do
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return (int)r;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(rx_fd, CMSG_DATA(c), sizeof(int));
+	if (r < 8 && read_full(fd, (char *)hdr + r, (size_t)(8 - r)) != 1)
+		return -1;
+	return 1;
+}
+
+int bp_read_msg_fd(int fd, uint32_t *kind, uint8_t **payload, uint32_t *len, int *rx_fd)
+{
+	uint32_t hdr[2];
+	*rx_fd = -1;
+	int rc = read_header(fd, hdr, rx_fd);
+	if (rc <= 0)
+		return rc;
+	return finish_msg(fd, hdr, kind, payload, len);
+}
+
 int bp_read_msg(int fd, uint32_t *kind, uint8_t **payload, uint32_t *len)
 {
 	uint32_t hdr[2];
 	int rc = read_full(fd, hdr, sizeof(hdr));
 	if (rc <= 0)
 		return rc;
+	return finish_msg(fd, hdr, kind, payload, len);
+}
+
+static int finish_msg(int fd, const uint32_t hdr[2], uint32_t *kind, uint8_t **payload, uint32_t *len)
+{
 	if (hdr[1] > BP_MAX_MESSAGE) {
 		errno = EMSGSIZE;
 		return -1;
@@ -80,6 +118,20 @@ int bp_read_msg(int fd, uint32_t *kind, uint8_t **payload, uint32_t *len)
 	*len = hdr[1];
 	*payload = p;
 	return 1;
+}
+
+int bp_report_console(int fd, int master)
+{
+	uint32_t hdr[2] = { BP_REPORT_CONSOLE, 0 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { hdr, sizeof(hdr) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &master, sizeof(int));
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(hdr) ? 0 : -1;
 }
 
 void bp_report_pid(int fd, pid_t pid)

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "berth-plan.h"
@@ -73,33 +75,6 @@ static int send_console(const char *sock_path, int master, const char *name)
 	return rc;
 }
 
-static int open_console(const char *sock_path, struct bp_stdio *stdio, struct bp_failure *f)
-{
-	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-		goto fail;
-	char *name = ptsname(master);
-	if (!name)
-		goto fail;
-	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0)
-		goto fail;
-	if (send_console(sock_path, master, name) < 0) {
-		f->sys = BP_SYS_SENDMSG;
-		f->err = errno;
-		snprintf(f->path, sizeof(f->path), "%s", sock_path);
-		return -1;
-	}
-	close(master);
-	stdio->fd[0] = stdio->fd[1] = stdio->fd[2] = slave;
-	return 0;
-fail:
-	f->sys = BP_SYS_PTY;
-	f->err = errno;
-	snprintf(f->path, sizeof(f->path), "/dev/ptmx");
-	return -1;
-}
-
 int main(int argc, char **argv)
 {
 	int wait_child = argc > 1 && strcmp(argv[1], "--wait") == 0;
@@ -113,20 +88,36 @@ int main(int argc, char **argv)
 
 	struct bp_stdio stdio = { { 0, 1, 2 } };
 	struct bp_spawn_result res = { 0 };
+	const char *console_sock = NULL;
+	uint32_t console_index = 0;
 	for (size_t i = 0; i < plan.n; i++) {
-		if (plan.recs[i].tag != BP_CONSOLE)
-			continue;
-		const char *sock = bp_str(&plan.recs[i], 0, 0);
-		if (!sock || open_console(sock, &stdio, &res.failure) < 0) {
-			res.failure.op = BP_CONSOLE;
-			res.failure.op_index = (uint32_t)i;
-			res.state = BP_SPAWN_FAILED;
+		if (plan.recs[i].tag == BP_CONSOLE) {
+			console_sock = bp_str(&plan.recs[i], 0, 0);
+			console_index = (uint32_t)i;
 		}
 	}
-
-	if (res.state != BP_SPAWN_FAILED && bp_spawn(&plan, &stdio, &res) < 0) {
+	if (bp_spawn(&plan, &stdio, &res) < 0) {
 		fprintf(stderr, "berth-runner: %s\n", strerror(errno));
 		return 2;
+	}
+	if (res.state != BP_SPAWN_FAILED && console_sock) {
+		/* The process made its terminal in its own devpts; its master goes where runc sends it. */
+		unsigned n = 0;
+		char name[64] = "";
+		if (res.console_fd >= 0 && ioctl(res.console_fd, TIOCGPTN, &n) == 0)
+			snprintf(name, sizeof(name), "/dev/pts/%u", n);
+		if (res.console_fd < 0 || send_console(console_sock, res.console_fd, name) < 0) {
+			res.failure.op = BP_CONSOLE;
+			res.failure.op_index = console_index;
+			res.failure.sys = BP_SYS_SENDMSG;
+			res.failure.err = res.console_fd < 0 ? EPROTO : errno;
+			snprintf(res.failure.path, sizeof(res.failure.path), "%s", console_sock);
+			kill(res.pid, SIGKILL);
+			waitpid(res.pid, NULL, 0);
+			res.state = BP_SPAWN_FAILED;
+		}
+		if (res.console_fd >= 0)
+			close(res.console_fd);
 	}
 	if (res.state == BP_SPAWN_FAILED) {
 		struct bp_buf b = { 0 };

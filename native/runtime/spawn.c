@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,8 +106,10 @@ int bp_spawn(const struct bp_plan *plan, const struct bp_stdio *stdio, struct bp
 			bp_u64(&plan->recs[i], 0, &flags);
 
 	memset(res, 0, sizeof(*res));
+	res->console_fd = -1;
+	/* A socket rather than a pipe, so that a pty master can travel on it too. */
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -1;
 	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {
@@ -131,9 +134,17 @@ int bp_spawn(const struct bp_plan *plan, const struct bp_stdio *stdio, struct bp
 	for (;;) {
 		uint32_t kind, len;
 		uint8_t *payload;
-		int rc = bp_read_msg(p[0], &kind, &payload, &len);
+		int rx_fd;
+		int rc = bp_read_msg_fd(p[0], &kind, &payload, &len, &rx_fd);
 		if (rc <= 0)
 			break;
+		if (kind == BP_REPORT_CONSOLE && rx_fd >= 0) {
+			if (res->console_fd >= 0)
+				close(res->console_fd);
+			res->console_fd = rx_fd;
+		} else if (rx_fd >= 0) {
+			close(rx_fd);
+		}
 		if (kind == BP_REPORT_CHILD_PID && len == 4) {
 			intermediate = res->pid;
 			memcpy(&res->pid, payload, 4);
@@ -152,7 +163,12 @@ int bp_spawn(const struct bp_plan *plan, const struct bp_stdio *stdio, struct bp
 	close(p[0]);
 	if (intermediate)
 		reap(intermediate);
-	if (res->state == BP_SPAWN_FAILED)
+	if (res->state == BP_SPAWN_FAILED) {
 		reap(res->pid);
+		if (res->console_fd >= 0) {
+			close(res->console_fd);
+			res->console_fd = -1;
+		}
+	}
 	return 0;
 }

@@ -31,6 +31,7 @@ enum bp_spawn_state {
 struct bp_spawn_result {
 	enum bp_spawn_state state;
 	pid_t pid;
+	int console_fd; /* the pty master from BP_CONSOLE_NEW, or -1 */
 	struct bp_failure failure;
 };
 

@@ -109,26 +109,8 @@ static int setup_stdio(struct shim *s, struct bp_stdio *child)
 {
 	child->fd[0] = child->fd[1] = child->fd[2] = -1;
 	s->in_fd = s->out_fd = s->err_fd = -1;
-	if (s->cfg.tty && !s->cfg.console_socket) {
-		int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0)
-			return -1;
-		char *name = ptsname(m);
-		int slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-		if (slave < 0)
-			return -1;
-		if (s->cfg.rows && s->cfg.cols) {
-			struct winsize ws = { .ws_row = s->cfg.rows, .ws_col = s->cfg.cols };
-			ioctl(m, TIOCSWINSZ, &ws);
-		}
-		child->fd[0] = child->fd[1] = child->fd[2] = slave;
-		s->out_fd = m;
-		if (s->cfg.stdin_open)
-			s->in_fd = fcntl(m, F_DUPFD_CLOEXEC, 3);
-		return 0;
-	}
 	if (s->cfg.tty)
-		return 0; /* the OCI runtime sends the pty master to the console socket */
+		return 0; /* the process makes its pty and sends the master: in its plan, or to the console socket */
 	int p[2];
 	if (s->cfg.stdin_open) {
 		if (pipe2(p, O_CLOEXEC) < 0)
@@ -449,6 +431,17 @@ int main(int argc, char **argv)
 			res.state = BP_SPAWN_FAILED;
 			res.failure.sys = BP_SYS_CLONE;
 			res.failure.err = errno;
+		} else if (res.state != BP_SPAWN_FAILED && s->cfg.tty) {
+			if (res.console_fd < 0) {
+				res.state = BP_SPAWN_FAILED;
+				res.failure.sys = BP_SYS_PTY;
+				res.failure.err = EPROTO;
+				snprintf(res.failure.path, sizeof(res.failure.path), "the plan made no terminal");
+			} else {
+				s->out_fd = res.console_fd;
+				if (s->cfg.stdin_open)
+					s->in_fd = fcntl(res.console_fd, F_DUPFD_CLOEXEC, 3);
+			}
 		}
 	} else {
 		spawn_cmd(s, &child, &res);

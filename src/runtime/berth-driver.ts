@@ -17,7 +17,6 @@ export class BerthDriver implements RuntimeDriver {
     const { plan, cgroups } = compileInitPlan(task.spec, {
       rootfsMount: task.rootfsMount,
       cgroups: this.cgroups,
-      consoleFromStdin: task.spec.process?.terminal === true,
     });
     return { launch: { kind: 'plan', plan }, cgroups, cleanupDirs: cgroups.leaves };
   }

@@ -41,6 +41,7 @@ export const PlanOp = {
   BP_MASK: 44,
   BP_READONLY: 45,
   BP_BIND_TTY: 46,
+  BP_CONSOLE_NEW: 47,
   BP_OP_MAX: 64,
 } as const;
 
@@ -82,6 +83,7 @@ export const ReportKind = {
   BP_REPORT_FAILED: 1,
   BP_REPORT_CHILD_PID: 2,
   BP_REPORT_READY: 3,
+  BP_REPORT_CONSOLE: 4,
 } as const;
 
 export const ShimRec = {

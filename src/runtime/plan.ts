@@ -20,8 +20,6 @@ export interface InitPlanOptions {
   cgroups: CgroupLayout;
   /** A fifo in the state directory: stop after setup until `start` opens it (create/start split). */
   startFifo?: string;
-  /** The stdin of the process is a pty slave to become its console. */
-  consoleFromStdin?: boolean;
   /** A console socket to send a new pty's master to (berth-runner). */
   consoleSocket?: string;
 }
@@ -93,6 +91,10 @@ function processRecords(w: RecordWriter, proc: OciProcess, opts: { fifo?: boolea
     w.record(PlanOp.BP_FIFO_WAIT);
   }
   if (opts.seccomp && proc.noNewPrivileges) w.record(PlanOp.BP_SECCOMP, opts.seccomp);
+}
+
+function consoleRecord(w: RecordWriter, proc: OciProcess): void {
+  w.record(PlanOp.BP_CONSOLE_NEW, { u16: proc.consoleSize?.height ?? 0 }, { u16: proc.consoleSize?.width ?? 0 });
 }
 
 function isFile(path: string): boolean {
@@ -202,15 +204,17 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
       ...(existsSync('/proc/kcore') ? ([['/proc/kcore', 'core']] as [string, string][]) : []),
     ];
     for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, join(rootfs, 'dev', name));
-    if (opts.consoleFromStdin || opts.consoleSocket) {
-      w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, join(rootfs, 'dev/console'));
-      w.record(PlanOp.BP_BIND_TTY, join(rootfs, 'dev/console'));
-    }
+    if (proc.terminal) w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, join(rootfs, 'dev/console'));
   }
   // runc creates a missing working directory.
   w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, join(rootfs, proc.cwd || '/'));
 
   w.record(PlanOp.BP_PIVOT_ROOT, rootfs);
+  // The terminal comes from the container's own devpts, as runc makes it: the program sees /dev/pts/N.
+  if (proc.terminal) {
+    consoleRecord(w, proc);
+    if (devIsTmpfs) w.record(PlanOp.BP_BIND_TTY, '/dev/console');
+  }
   if (spec.root?.readonly) w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REMOUNT | MS.RDONLY | MS.REC }, '', '/', '', '');
   for (const p of linux.readonlyPaths ?? []) w.record(PlanOp.BP_READONLY, p);
   for (const p of linux.maskedPaths ?? []) w.record(PlanOp.BP_MASK, p);
@@ -241,6 +245,7 @@ export function compileExecPlan(proc: OciProcess, opts: ExecPlanOptions): Buffer
   for (const t of types) w.record(PlanOp.BP_SETNS, { u32: CLONE_NEW[t] }, `/proc/${opts.initPid}/ns/${nsProcName[t]}`);
   // Joining a pid namespace applies to children only.
   if (types.includes('pid')) w.record(PlanOp.BP_FORK);
+  if (proc.terminal) consoleRecord(w, proc);
   w.record(PlanOp.BP_SETSID);
   if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);
   processRecords(w, proc, {});
