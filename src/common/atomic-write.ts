@@ -1,5 +1,4 @@
 import { open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 
 export interface AtomicWriteOptions {
   /** fsync the file before the rename; on by default. */
@@ -7,12 +6,15 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
+let counter = 0;
+
 /**
  * Writes `data` to `path` so that a reader (or a daemon restarted after a kill) sees either the
  * old content or the new, never a mix: temp file in the same directory, fsync, rename.
  */
 export async function atomicWrite(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  // pid + counter: unique among writers, and cheaper to load than node:crypto in short-lived CLIs.
+  const tmp = `${path}.tmp-${process.pid}-${++counter}`;
   const fh = await open(tmp, 'w', options.mode ?? 0o600);
   try {
     await fh.writeFile(data);

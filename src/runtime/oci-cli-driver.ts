@@ -47,12 +47,15 @@ export class OciCliDriver implements RuntimeDriver {
 
   async prepareExec(task: ExecTask): Promise<ShimLaunch> {
     const processFile = join(task.stateDir, `exec-${task.execId}.json`);
+    const pidFile = join(task.stateDir, `exec-${task.execId.slice(0, 12)}.pid`);
     await writeFile(processFile, JSON.stringify(task.process));
-    const create = [...this.base(task.stateDir), 'exec', '--process', processFile];
+    // Detached, as containerd runs it: runc refuses a console socket otherwise, and the process
+    // becomes the shim's (a subreaper) once runc exits.
+    const create = [...this.base(task.stateDir), 'exec', '--detach', '--pid-file', pidFile, '--process', processFile];
     const consoleSocket = task.process.terminal ? join(task.stateDir, `exec-${task.execId.slice(0, 12)}.sock`) : undefined;
     if (consoleSocket) create.push('--console-socket', consoleSocket);
     create.push(task.containerId);
-    return { kind: 'command', create, consoleSocket, waits: true };
+    return { kind: 'command', create, pidFile, ...(consoleSocket ? { consoleSocket } : {}) };
   }
 
   async cleanup(task: { id: string; stateDir: string; rootfs: string }): Promise<void> {

@@ -286,13 +286,12 @@ describe('berth-runtime answers the lifecycle, exec, console and list as runc do
       assert.equal(lines(g.output).at(-1), 'done');
       assert.match(lines(g.output)[1]!, /^c[-rw]{9}\s+1\s+0\s+\d+\s+136,\s+\d+ .* \/dev\/console$/);
     }
+    // Both make the terminal in the container's own devpts: same name, owner and mode.
+    assert.equal(lines(berth.output)[2], lines(runc.output)[2]);
+    assert.match(lines(berth.output)[2]!, /^\/dev\/pts\/\d+$/);
+    const modeOwner = (l: string) => l.split(/\s+/).slice(0, 4).join(' ');
+    assert.equal(modeOwner(lines(berth.output)[1]!), modeOwner(lines(runc.output)[1]!));
   });
-
-  it.todo(
-    "console: berth-runtime's pty comes from the host's devpts, runc's from the container's: " +
-      '`tty` says /dev/console instead of /dev/pts/0, /dev/console is 0600 root:root instead of 0620 root:tty, ' +
-      "and the message says the slave's name instead of /dev/ptmx (berth-runner opens the pty before the clone)",
-  );
 
   it('list shows the same columns, ids, statuses, bundles and owners (table, -q and json)', async () => {
     const bundle = makeBundle(dir, 'list', config(base, rootfs, ['sleep', '60']));

@@ -6,14 +6,10 @@ export interface CgroupHierarchy {
   version: 1 | 2;
   /** Where it is mounted on the host. */
   mountPoint: string;
-  /** v1: its controllers and name= option (`cpu,cpuacct`, `name=systemd`); v2: none. */
+  /** v1: its controllers and name= option as /proc/self/cgroup lists them (`cpu,cpuacct`, `name=systemd`); v2: none. */
   controllers: string[];
   /** This process's cgroup, as a directory on the host. */
   ownDir: string;
-}
-
-function superOptionControllers(opts: string): string[] {
-  return opts.split(',').filter((o) => !['rw', 'ro'].includes(o) && (o.startsWith('name=') || !o.includes('=')));
 }
 
 /**
@@ -21,11 +17,11 @@ function superOptionControllers(opts: string): string[] {
  * hierarchy mounted twice counts once (the first mount); one this process is not in is left out.
  */
 export function parseCgroupHierarchies(mountinfo: string, procCgroup: string): CgroupHierarchy[] {
-  const own = new Map<string, string>();
+  // v1 lines name their hierarchy by its controllers (and name=); the v2 line has none.
+  const own: { controllers: string[]; path: string }[] = [];
   for (const line of procCgroup.split('\n')) {
     const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    own.set(m[1] === '0' && m[2] === '' ? '' : m[2]!.split(',').sort().join(','), m[3]!);
+    if (m) own.push({ controllers: m[2] ? m[2].split(',') : [], path: m[3]! });
   }
   const seen = new Set<string>();
   const out: CgroupHierarchy[] = [];
@@ -38,10 +34,16 @@ export function parseCgroupHierarchies(mountinfo: string, procCgroup: string): C
     const mountPoint = pre[4];
     if (!mountRoot || !mountPoint || (post[0] !== 'cgroup' && post[0] !== 'cgroup2')) continue;
     const version = post[0] === 'cgroup2' ? 2 : 1;
-    const controllers = version === 2 ? [] : superOptionControllers(post[2] ?? '');
-    const key = [...controllers].sort().join(',');
-    const path = own.get(key);
-    if (seen.has(key) || path === undefined) continue;
+    // The super options hold other words too (rw, xattr, …): a hierarchy is the /proc/self/cgroup
+    // line whose controllers are all among them.
+    const options = new Set((post[2] ?? '').split(','));
+    const entry = own.find((o) =>
+      version === 2 ? o.controllers.length === 0 : o.controllers.length > 0 && o.controllers.every((c) => options.has(c)),
+    );
+    if (!entry) continue;
+    const { controllers, path } = entry;
+    const key = controllers.join(',');
+    if (seen.has(key)) continue;
     seen.add(key);
     // A mount of a subtree (cgroup namespace, bind) shows the cgroup relative to its root.
     const rel = relative(mountRoot, path);

@@ -11,7 +11,7 @@ export class CommandFailed extends BerthError {
   }
 
   /** Prefixes any error: runc puts "<verb> failed: " before everything create, run and exec report. */
-  static wrap(prefix: string, err: unknown, exitCode = 1): CommandFailed {
-    return new CommandFailed(`${prefix}: ${messageOf(err)}`, exitCode, { cause: err });
+  static wrap(prefix: string, err: unknown, opts: { exitCode?: number } = {}): CommandFailed {
+    return new CommandFailed(`${prefix}: ${messageOf(err)}`, opts.exitCode ?? 1, { cause: err });
   }
 }

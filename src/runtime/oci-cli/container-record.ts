@@ -4,11 +4,12 @@ import { atomicWriteJson } from '../../common/atomic-write.js';
 import { Conflict, InvalidArgument, isNotFoundError, NotFound } from '../../common/errors.js';
 import type { OciNamespaceType, OciProcess } from '../../oci/runtime-spec.js';
 import type { CgroupSetup } from '../cgroups.js';
+import type { ContainerStatus } from './container-status.js';
 
 /**
  * What `<root>/<id>/state.json` holds. It is written once before the init exists (pid 0, the
- * creator named instead) and once after; the status is never stored but read from the system
- * each time, as runc does (see containerStatus).
+ * creator named instead) and once after. The status it holds is only what it was at that write:
+ * every reader computes the live one from the system, as runc does (see containerStatus).
  */
 export interface ContainerRecord {
   ociVersion: string;
@@ -17,6 +18,8 @@ export interface ContainerRecord {
   pid: number;
   /** The init's start time (/proc/<pid>/stat field 22): a reused pid does not match it. */
   pidStartTime: string;
+  /** As of the last write; never read back (see containerStatus). */
+  status: ContainerStatus;
   /** The `create`/`run` process that writes the record: while pid is 0, the container is "creating" as long as it lives. */
   creator: { pid: number; startTime: string };
   /** Absolute. */
@@ -26,6 +29,8 @@ export interface ContainerRecord {
   /** RFC 3339 with nanoseconds. */
   created: string;
   annotations?: Record<string, string>;
+  /** The cgroupsPath it was placed at: the config's when absolute, else the path under the runtime's own cgroup ("/<id>" by default). */
+  cgroupsPath: string;
   /** The cgroup directories and files the container uses. */
   cgroups: CgroupSetup;
   /** Every leaf to remove on delete, also those of hierarchies cgroupSetup does not cover. */

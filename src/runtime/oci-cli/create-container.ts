@@ -66,11 +66,13 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
     id: req.id,
     pid: 0,
     pidStartTime: '',
+    status: 'creating',
     creator: { pid: process.pid, startTime: self?.startTime ?? '' },
     bundle,
     rootfs: prepared.root!.path,
     created: nowRfc3339Nano(),
     ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    cgroupsPath: cg.path,
     cgroups: cg.setup,
     cgroupLeaves: cg.leaves,
     cgroupProcs: cg.procs,
@@ -97,6 +99,7 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
     rec.pid = runner.pid;
     // A process that is already gone has no start time: the container then reads as stopped.
     rec.pidStartTime = readProcStat(runner.pid)?.startTime ?? '';
+    rec.status = req.startFifo ? 'created' : 'running';
     await writeRecord(root, rec);
     if (req.pidFile) await writePidFile(req.pidFile, runner.pid);
     return { rec, runner };
@@ -109,7 +112,7 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
       }
       await runner.exited;
     }
-    await destroyContainer(root, rec, layout).catch((e: unknown) => ctx.log.warn(`cleaning up after a failed create: ${String(e)}`));
+    await destroyContainer(rec, { root, layout }).catch((e: unknown) => ctx.log.warn(`cleaning up after a failed create: ${String(e)}`));
     throw err;
   }
 }

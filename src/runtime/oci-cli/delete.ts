@@ -32,9 +32,9 @@ export const deleteCommand: OciCommand = {
     }
     const layout = hostCgroupLayout();
     const status = containerStatus(root, rec);
-    if (status === 'created' || (force && status !== 'stopped')) await killAndWait(root, rec, layout);
+    if (status === 'created' || (force && status !== 'stopped')) await killAndWait(rec, { root, layout });
     else if (status !== 'stopped') throw new Conflict(`cannot delete container ${id} that is not stopped: ${status}`);
-    await destroyContainer(root, rec, layout);
+    await destroyContainer(rec, { root, layout });
     return 0;
   },
 };

@@ -1,9 +1,10 @@
 import { rm, rmdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, Internal } from '../../common/errors.js';
 import { cgroupPids, type CgroupLayout, setFrozen } from '../cgroups.js';
 import { type ContainerRecord, containerDir } from './container-record.js';
 import { containerStatus } from './container-status.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function signalQuietly(pid: number, sig: number): void {
   try {
@@ -14,22 +15,22 @@ function signalQuietly(pid: number, sig: number): void {
 }
 
 /** Signals every process of the container's cgroup, frozen meanwhile so that none forks past the signal. */
-export async function signalAllProcesses(rec: ContainerRecord, layout: CgroupLayout, sig: number): Promise<void> {
+export async function signalAllProcesses(rec: ContainerRecord, opts: { layout: CgroupLayout; signal: number }): Promise<void> {
   const canFreeze = rec.cgroups.freezeFile !== undefined;
-  if (canFreeze) await setFrozen(rec.cgroups, layout, true).catch(() => {});
-  for (const pid of await cgroupPids(rec.cgroups)) signalQuietly(pid, sig);
-  if (canFreeze) await setFrozen(rec.cgroups, layout, false).catch(() => {});
+  if (canFreeze) await setFrozen(rec.cgroups, opts.layout, true).catch(() => {});
+  for (const pid of await cgroupPids(rec.cgroups)) signalQuietly(pid, opts.signal);
+  if (canFreeze) await setFrozen(rec.cgroups, opts.layout, false).catch(() => {});
 }
 
 /**
  * SIGKILLs the init and waits (10 s at most, as runc) until it is gone; a frozen init is thawed
  * first, because v1 holds a signal to a frozen task until it thaws.
  */
-export async function killAndWait(root: string, rec: ContainerRecord, layout: CgroupLayout): Promise<void> {
+export async function killAndWait(rec: ContainerRecord, opts: { root: string; layout: CgroupLayout }): Promise<void> {
   if (rec.pid > 0) signalQuietly(rec.pid, 9);
-  if (containerStatus(root, rec) === 'paused') await setFrozen(rec.cgroups, layout, false).catch(() => {});
+  if (containerStatus(opts.root, rec) === 'paused') await setFrozen(rec.cgroups, opts.layout, false).catch(() => {});
   for (let i = 0; i < 1000; i++) {
-    if (containerStatus(root, rec) === 'stopped') return;
+    if (containerStatus(opts.root, rec) === 'stopped') return;
     await sleep(10);
   }
   throw new Internal('container init still running');
@@ -55,12 +56,12 @@ async function removeCgroup(dir: string): Promise<void> {
  * has no pid namespace of its own (with one, the kernel killed them with the init), then the
  * cgroups and the state directory go.
  */
-export async function destroyContainer(root: string, rec: ContainerRecord, layout: CgroupLayout): Promise<void> {
-  if (!rec.privatePidNamespace) await signalAllProcesses(rec, layout, 9);
+export async function destroyContainer(rec: ContainerRecord, opts: { root: string; layout: CgroupLayout }): Promise<void> {
+  if (!rec.privatePidNamespace) await signalAllProcesses(rec, { layout: opts.layout, signal: 9 });
   // Deepest first: a nested cgroupsPath may list a directory and its parent.
   const leaves = [...new Set(rec.cgroupLeaves)].sort((a, b) => b.length - a.length);
   const results = await Promise.allSettled(leaves.map(removeCgroup));
-  await rm(containerDir(root, rec.id), { recursive: true, force: true });
+  await rm(containerDir(opts.root, rec.id), { recursive: true, force: true });
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -4,6 +4,7 @@ import { compileExecPlan } from '../plan.js';
 import { PlanOp } from '../plan-codes.js';
 import { RecordWriter } from '../record-writer.js';
 import { CommandFailed } from './command-failed.js';
+import { consoleSocketFlag } from './create-flags.js';
 import { readRecord } from './container-record.js';
 import { containerStatus } from './container-status.js';
 import { execProcess } from './exec-process.js';
@@ -57,7 +58,7 @@ export const execCommand: OciCommand = {
   usage: '<container-id> <command> [command options]  || -p process.json <container-id>',
   description: 'execute new process inside the container',
   flags: [
-    { names: ['console-socket'], kind: 'string', help: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal" },
+    consoleSocketFlag,
     { names: ['cwd'], kind: 'string', help: 'current working directory in the container' },
     { names: ['env', 'e'], kind: 'list', help: 'set environment variables' },
     { names: ['tty', 't'], kind: 'bool', help: 'allocate a pseudo-TTY' },
@@ -81,7 +82,7 @@ export const execCommand: OciCommand = {
       return await execInContainer(ctx, args, flags);
     } catch (err) {
       // runc ends every exec failure with 255, so that it differs from any status of the process.
-      throw CommandFailed.wrap('exec failed', err, 255);
+      throw CommandFailed.wrap('exec failed', err, { exitCode: 255 });
     }
   },
 };

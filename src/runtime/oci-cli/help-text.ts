@@ -19,7 +19,8 @@ export function commandHelp(program: string, cmd: OciCommand): string {
 }
 
 /** The program's help: its commands (name and one line each) and global options. */
-export function programHelp(program: string, commands: readonly [string, string][], globals: readonly FlagSpec[]): string {
+export function programHelp(program: string, opts: { commands: readonly [string, string][]; globals: readonly FlagSpec[] }): string {
+  const { commands, globals } = opts;
   const width = Math.max(...commands.map(([n]) => n.length));
   return (
     `NAME:\n   ${program} - an OCI runtime with runc's command line, built on Berth's plans\n\n` +

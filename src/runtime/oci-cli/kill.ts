@@ -21,7 +21,7 @@ export const killCommand: OciCommand = {
     const status = containerStatus(root, rec);
     const layout = hostCgroupLayout();
     if (flags.bool('all')) {
-      await signalAllProcesses(rec, layout, sig);
+      await signalAllProcesses(rec, { layout, signal: sig });
       return 0;
     }
     // The status check is what keeps a reused pid from being signalled.

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { InvalidArgument, isNotFoundError, NotFound } from '../../common/errors.js';
 import { containerDir, readRecord } from './container-record.js';
 import { containerStatus } from './container-status.js';
-import { type OciCommand, writeStdout } from './oci-command.js';
+import type { OciCommand } from './oci-command.js';
+import { writeStdout } from './write-stdio.js';
 import { type RuncState, runcState } from './runc-state.js';
 import { tabTable } from './tab-table.js';
 
@@ -40,7 +41,7 @@ function listStates(root: string): RuncState[] {
       throw err;
     }
     const owner = userName(statSync(containerDir(root, name)).uid, passwd);
-    out.push(runcState(rec, containerStatus(root, rec), owner));
+    out.push(runcState(rec, { status: containerStatus(root, rec), owner }));
   }
   return out;
 }

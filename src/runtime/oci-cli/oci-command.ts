@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import type { FlagSpec, ParsedFlags } from './parse-flags.js';
 import type { RuntimeLog } from './runtime-log.js';
 
@@ -28,18 +27,4 @@ export interface OciCommand {
   interspersed: boolean;
   /** Runs the verb and answers the exit status; throws to fail with a message. */
   run(ctx: CommandContext, args: string[], flags: ParsedFlags): Promise<number>;
-}
-
-/**
- * Writes to stdout without creating process.stdout: Node would make a pipe non-blocking, and the
- * container shares the open file (a runtime passes its stdio through unchanged).
- */
-export function writeStdout(text: string): void {
-  const buf = Buffer.from(text);
-  for (let off = 0; off < buf.length; ) off += writeSync(1, buf, off);
-}
-
-export function writeStderr(text: string): void {
-  const buf = Buffer.from(text);
-  for (let off = 0; off < buf.length; ) off += writeSync(2, buf, off);
 }

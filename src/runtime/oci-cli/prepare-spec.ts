@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgument, NotImplemented } from '../../common/errors.js';
 import type { OciDeviceRule, OciHooks, OciSpec } from '../../oci/runtime-spec.js';
@@ -17,17 +18,41 @@ const runcAllowedDevices: OciDeviceRule[] = [
   ),
 ];
 
+function isApparmorEnabled(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
+}
+
 /**
- * The config as compileInitPlan takes it: root.path absolute (a relative one is relative to the
- * bundle), the process completed as runc's init completes it, `cgroup` mounts made into binds and
- * cgroupsPath the one the cgroups were placed at. Hooks are refused: the plan has no step to run
- * them, and silently skipping a prestart hook would leave a container half set up. runc's
- * allowed devices are added to the device rules, as runc adds them.
+ * What the plan has no step for is refused, not skipped: a container without its seccomp filter,
+ * its prestart hooks or its user namespace would run, but not as configured. An AppArmor profile
+ * is ignored where AppArmor is off, as runc ignores it.
  */
-export function prepareSpec(spec: OciSpec, opts: { bundle: string; cgroups: ContainerCgroups }): OciSpec {
+function refuseUnsupported(spec: OciSpec): void {
   for (const [kind, hooks] of Object.entries(spec.hooks ?? {}) as [keyof OciHooks, unknown[] | undefined][]) {
     if (hooks && hooks.length > 0) throw new NotImplemented(`berth-runtime does not run hooks: the config has ${kind} hooks`);
   }
+  const linux = spec.linux ?? {};
+  if (linux.seccomp) throw new NotImplemented('berth-runtime cannot apply linux.seccomp yet: it has no seccomp compiler');
+  if (linux.namespaces?.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
+    throw new NotImplemented('berth-runtime does not support user namespaces');
+  }
+  if (spec.process?.apparmorProfile && isApparmorEnabled()) {
+    throw new NotImplemented(`berth-runtime cannot apply the AppArmor profile "${spec.process.apparmorProfile}"`);
+  }
+}
+
+/**
+ * The config as compileInitPlan takes it: root.path absolute (a relative one is relative to the
+ * bundle), the process completed as runc's init completes it, `cgroup` mounts made into binds,
+ * cgroupsPath the one the cgroups were placed at, and runc's allowed devices added to the device
+ * rules, as runc adds them.
+ */
+export function prepareSpec(spec: OciSpec, opts: { bundle: string; cgroups: ContainerCgroups }): OciSpec {
+  refuseUnsupported(spec);
   const linux = spec.linux ?? {};
   const hasUts = (linux.namespaces ?? []).some((n) => n.type === 'uts');
   if (spec.hostname && !hasUts) throw new InvalidArgument('unable to set hostname without a private UTS namespace');

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { InvalidArgument } from '../../common/errors.js';
 import { cgroupPids } from '../cgroups.js';
 import { readRecord } from './container-record.js';
-import { type OciCommand, writeStdout } from './oci-command.js';
+import type { OciCommand } from './oci-command.js';
+import { writeStdout } from './write-stdio.js';
 
 const run = promisify(execFile);
 

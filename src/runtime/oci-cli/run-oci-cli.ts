@@ -3,13 +3,14 @@ import { InvalidArgument, messageOf } from '../../common/errors.js';
 import { CommandFailed } from './command-failed.js';
 import { RUNTIME_SPEC_VERSION } from './container-record.js';
 import { commandHelp, programHelp } from './help-text.js';
-import { type OciCommand, writeStderr, writeStdout } from './oci-command.js';
+import type { OciCommand } from './oci-command.js';
+import { writeStderr, writeStdout } from './write-stdio.js';
 import { type FlagSpec, parseFlags, UsageError } from './parse-flags.js';
 import { type LogFormat, RuntimeLog } from './runtime-log.js';
 
 const PROGRAM = 'berth-runtime';
 const VERSION = '0.1.0';
-export const DEFAULT_ROOT = '/run/berth-runtime';
+const DEFAULT_ROOT = '/run/berth-runtime';
 
 const globalFlags: FlagSpec[] = [
   { names: ['debug'], kind: 'bool', help: 'enable debug logging' },
@@ -37,6 +38,8 @@ const commandList: [string, string][] = [
   ['start', 'executes the user defined process in a created container'],
   ['state', 'output the state of a container'],
 ];
+
+const help = { commands: commandList, globals: globalFlags };
 
 /** Loads only the verb asked for: startup time is most of what a runtime call costs. */
 async function loadCommand(name: string): Promise<OciCommand | undefined> {
@@ -77,7 +80,7 @@ export async function runOciCli(argv: readonly string[]): Promise<number> {
     try {
       parsed = parseFlags(argv, globalFlags, { interspersed: false });
     } catch (err) {
-      if (err instanceof UsageError) writeStdout(`Incorrect Usage. ${err.message}\n\n${programHelp(PROGRAM, commandList, globalFlags)}`);
+      if (err instanceof UsageError) writeStdout(`Incorrect Usage. ${err.message}\n\n${programHelp(PROGRAM, help)}`);
       throw err;
     }
     const g = parsed.flags;
@@ -94,12 +97,13 @@ export async function runOciCli(argv: readonly string[]): Promise<number> {
     if (name === undefined || g.bool('help') || name === 'help' || name === 'h') {
       const topic = name === 'help' || name === 'h' ? rest[0] : undefined;
       const cmd = topic ? await loadCommand(topic) : undefined;
-      writeStdout(cmd ? commandHelp(PROGRAM, cmd) : programHelp(PROGRAM, commandList, globalFlags));
+      writeStdout(cmd ? commandHelp(PROGRAM, cmd) : programHelp(PROGRAM, help));
       return 0;
     }
     const cmd = await loadCommand(name);
     if (!cmd) {
-      log.error(`No help topic for '${name}'`);
+      // The newline is urfave/cli's, and so part of runc's message.
+      log.error(`No help topic for '${name}'\n`);
       return 3;
     }
     let flags, args;

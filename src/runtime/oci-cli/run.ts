@@ -43,7 +43,7 @@ export const runCommand: OciCommand = {
     const stop = forwardSignals(created.runner.child);
     const status = await created.runner.exited;
     stop();
-    if (!flags.bool('keep')) await destroyContainer(ctx.global.root, created.rec, hostCgroupLayout());
+    if (!flags.bool('keep')) await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout() });
     return status;
   },
 };

@@ -15,7 +15,8 @@ export interface RuncState {
 }
 
 /** runc reports pid 0 for a stopped container: the old pid may belong to someone else by now. */
-export function runcState(rec: ContainerRecord, status: ContainerStatus, owner = ''): RuncState {
+export function runcState(rec: ContainerRecord, opts: { status: ContainerStatus; owner?: string }): RuncState {
+  const { status, owner = '' } = opts;
   const annotations = rec.annotations && Object.keys(rec.annotations).length > 0 ? rec.annotations : undefined;
   return {
     ociVersion: rec.ociVersion,

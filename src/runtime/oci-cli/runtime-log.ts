@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 
 export type LogFormat = 'text' | 'json';
 type Level = 'debug' | 'warning' | 'error';
@@ -7,12 +7,19 @@ type Level = 'debug' | 'warning' | 'error';
 /** logrus prints the level in four capitals and colour on a terminal. */
 const ttyLevel: Record<Level, [string, number]> = { debug: ['DEBU', 37], warning: ['WARN', 33], error: ['ERRO', 31] };
 
+/** node:tty is loaded only when a line is written: a runtime call that logs nothing pays nothing for it. */
+function isStderrTty(): boolean {
+  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  return isatty(2);
+}
+
 /** RFC 3339 to the second with the local offset: logrus's default timestamp. */
 function rfc3339(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const off = -d.getTimezoneOffset();
   const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
+  const date = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return `${date}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`;
 }
 
 /** logrus's text formatter quotes a value unless it is made of these characters only. */
@@ -64,7 +71,7 @@ export class RuntimeLog {
     let line: string;
     if (this.opts.format === 'json') {
       line = `${goJson({ level, msg, time: rfc3339(now) })}\n`;
-    } else if (toStderr && isatty(2)) {
+    } else if (toStderr && isStderrTty()) {
       const [text, colour] = ttyLevel[level];
       const secs = String(Math.floor((now.getTime() - this.started) / 1000)).padStart(4, '0');
       line = `\x1b[${colour}m${text}\x1b[0m[${secs}] ${msg.padEnd(44)} \n`;

@@ -1,6 +1,7 @@
 import { readRecord } from './container-record.js';
 import { containerStatus } from './container-status.js';
-import { type OciCommand, writeStdout } from './oci-command.js';
+import type { OciCommand } from './oci-command.js';
+import { writeStdout } from './write-stdio.js';
 import { runcState } from './runc-state.js';
 
 /** `state <id>`: the OCI state, indented by two spaces and without a final newline, as runc prints it. */
@@ -13,7 +14,7 @@ export const stateCommand: OciCommand = {
   interspersed: true,
   async run(ctx, [id]) {
     const rec = readRecord(ctx.global.root, id!);
-    writeStdout(JSON.stringify(runcState(rec, containerStatus(ctx.global.root, rec)), null, 2));
+    writeStdout(JSON.stringify(runcState(rec, { status: containerStatus(ctx.global.root, rec) }), null, 2));
     return 0;
   },
 };
