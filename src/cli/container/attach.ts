@@ -44,7 +44,11 @@ export function attachCommand(ctx: CliContext): BerthCommand {
       });
       if (tty && stdout.isTTY) stopResize = monitorTtySize(stdout, (size) => client.containers.resize(container.Id, size));
       const { detached } = await runStreamSession({ connection, tty, stdin: attachStdin ? stdin : undefined, stdout, stderr, detachKeys: opts.detachKeys });
-      if (detached) return 0;
+      if (detached) {
+        // What docker attach says when the detach keys end the session.
+        stderr.write('read escape sequence\n');
+        return 0;
+      }
       const result = await wait.result;
       return result.StatusCode;
     } finally {

@@ -2,13 +2,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
 import { run } from '../../kit/run.js';
-import { DOCKER_CLI } from '../../kit/paths.js';
+import { join } from 'node:path';
+import { DOCKER_CLI, repoRoot } from '../../kit/paths.js';
 
-describe('exec, attach and terminals through the docker CLI', () => {
+for (const client of ['docker', 'berth'] as const)
+describe(`exec, attach and terminals through ${client}`, () => {
   let d: TestDaemon;
+  const cli = client === 'docker' ? DOCKER_CLI : join(repoRoot, 'bin/berth');
   before(async () => {
     d = await TestDaemon.start();
-    const r = await d.docker(['run', '-d', '--name', 'box', '-e', 'IN_CONTAINER=yes', 'busybox', 'sleep', '600']);
+    const r = await d[client](['run', '-d', '--name', 'box', '-e', 'IN_CONTAINER=yes', 'busybox', 'sleep', '600']);
     assert.equal(r.code, 0, r.stderr);
   });
   after(async () => {
@@ -27,7 +30,7 @@ describe('exec, attach and terminals through the docker CLI', () => {
   ];
   for (const c of cases) {
     test(c.name, async () => {
-      const r = await d.docker(c.args, c.input !== undefined ? { input: c.input } : {});
+      const r = await d[client](c.args, c.input !== undefined ? { input: c.input } : {});
       assert.equal(r.code, c.code, `docker ${c.args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       if (typeof c.stdout === 'string') assert.equal(r.stdout, c.stdout);
       else if (c.stdout) assert.match(r.stdout + r.stderr, c.stdout);
@@ -37,26 +40,26 @@ describe('exec, attach and terminals through the docker CLI', () => {
   }
 
   test('exec -d runs in the background and exec inspect reports the exit', async () => {
-    const r = await d.docker(['exec', '-d', 'box', 'sh', '-c', 'echo bg > /tmp/bg-done']);
+    const r = await d[client](['exec', '-d', 'box', 'sh', '-c', 'echo bg > /tmp/bg-done']);
     assert.equal(r.code, 0, r.stderr);
     for (let i = 0; i < 50; i++) {
-      if ((await d.docker(['exec', 'box', 'cat', '/tmp/bg-done'])).stdout === 'bg\n') return;
+      if ((await d[client](['exec', 'box', 'cat', '/tmp/bg-done'])).stdout === 'bg\n') return;
       await new Promise((res) => setTimeout(res, 100));
     }
     assert.fail('the detached exec did not run');
   });
 
   test('exec into a stopped container is a conflict', async () => {
-    assert.equal((await d.docker(['create', '--name', 'stopped', 'busybox', 'true'])).code, 0);
-    const r = await d.docker(['exec', 'stopped', 'true']);
+    assert.equal((await d[client](['create', '--name', 'stopped', 'busybox', 'true'])).code, 0);
+    const r = await d[client](['exec', 'stopped', 'true']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not running/);
-    await d.docker(['rm', 'stopped']);
+    await d[client](['rm', 'stopped']);
   });
 
   test('a TTY session: raw terminal, window size, exit code (through script)', async () => {
-    const r = await run('script', ['-qec', `stty rows 33 cols 101; ${DOCKER_CLI} run -it --rm busybox sh -c 'stty size; test -t 0 && echo tty-in; exit 9'`, '/dev/null'], {
-      env: { DOCKER_HOST: d.host },
+    const r = await run('script', ['-qec', `stty rows 33 cols 101; ${cli} run -it --rm busybox sh -c 'stty size; test -t 0 && echo tty-in; exit 9'`, '/dev/null'], {
+      env: { DOCKER_HOST: d.host, BERTH_HOST: d.host },
       input: '',
       timeoutMs: 20_000,
     });
@@ -66,8 +69,8 @@ describe('exec, attach and terminals through the docker CLI', () => {
   });
 
   test('exec -it gets a terminal of the requested size', async () => {
-    const r = await run('script', ['-qec', `stty rows 20 cols 70; ${DOCKER_CLI} exec -it box sh -c 'stty size; exit 3'`, '/dev/null'], {
-      env: { DOCKER_HOST: d.host },
+    const r = await run('script', ['-qec', `stty rows 20 cols 70; ${cli} exec -it box sh -c 'stty size; exit 3'`, '/dev/null'], {
+      env: { DOCKER_HOST: d.host, BERTH_HOST: d.host },
       input: '',
       timeoutMs: 20_000,
     });
@@ -76,31 +79,31 @@ describe('exec, attach and terminals through the docker CLI', () => {
   });
 
   test('typed input reaches the container and Ctrl-P Ctrl-Q detaches', async () => {
-    assert.equal((await d.docker(['run', '-dit', '--name', 'term', 'busybox', 'sh'])).code, 0);
+    assert.equal((await d[client](['run', '-dit', '--name', 'term', 'busybox', 'sh'])).code, 0);
     // Keys go in only once the CLI has the terminal in raw mode (in cooked mode the tty eats ^Q).
     const feed = `(sleep 1; printf 'echo typed-$((6*7))\\n'; sleep 0.5; printf '\\020\\021'; sleep 3)`;
-    const r = await run('bash', ['-c', `${feed} | script -qec '${DOCKER_CLI} attach term' /dev/null`], {
-      env: { DOCKER_HOST: d.host },
+    const r = await run('bash', ['-c', `${feed} | script -qec '${cli} attach term' /dev/null`], {
+      env: { DOCKER_HOST: d.host, BERTH_HOST: d.host },
       timeoutMs: 20_000,
     });
     assert.match(r.stdout, /typed-42/);
     assert.match(r.stdout, /read escape sequence/);
-    assert.equal((await d.docker(['inspect', '-f', '{{.State.Running}}', 'term'])).stdout, 'true\n');
-    await d.docker(['rm', '-f', 'term']);
+    assert.equal((await d[client](['inspect', '-f', '{{.State.Running}}', 'term'])).stdout, 'true\n');
+    await d[client](['rm', '-f', 'term']);
   });
 
   test('start -a attaches to the output of a created container', async () => {
-    assert.equal((await d.docker(['create', '--name', 'sa', 'busybox', 'sh', '-c', 'echo attached-output; exit 2'])).code, 0);
-    const r = await d.docker(['start', '-a', 'sa']);
+    assert.equal((await d[client](['create', '--name', 'sa', 'busybox', 'sh', '-c', 'echo attached-output; exit 2'])).code, 0);
+    const r = await d[client](['start', '-a', 'sa']);
     assert.equal(r.stdout, 'attached-output\n');
     assert.equal(r.code, 2);
-    await d.docker(['rm', 'sa']);
+    await d[client](['rm', 'sa']);
   });
 
   test('attach to a running container sees its later output', async () => {
-    assert.equal((await d.docker(['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'sleep 1; echo after-attach; sleep 0.2'])).code, 0);
-    const r = await d.docker(['attach', '--no-stdin', 'later'], { timeoutMs: 10_000 });
+    assert.equal((await d[client](['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'sleep 1; echo after-attach; sleep 0.2'])).code, 0);
+    const r = await d[client](['attach', '--no-stdin', 'later'], { timeoutMs: 10_000 });
     assert.match(r.stdout, /after-attach/);
-    await d.docker(['rm', '-f', 'later']);
+    await d[client](['rm', '-f', 'later']);
   });
 });

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
 
-describe('container lifecycle through the docker CLI', () => {
+for (const client of ['docker', 'berth'] as const)
+describe(`container lifecycle through ${client}`, () => {
   let d: TestDaemon;
   before(async () => {
     d = await TestDaemon.start();
@@ -12,29 +13,29 @@ describe('container lifecycle through the docker CLI', () => {
   });
 
   const ok = async (args: string[]) => {
-    const r = await d.docker(args);
+    const r = await d[client](args);
     assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
 
   test('logs: all, --tail, -t, --since and stderr kept apart', async () => {
     await ok(['run', '--name', 'lg', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done']);
-    const all = await d.docker(['logs', 'lg']);
+    const all = await d[client](['logs', 'lg']);
     assert.equal(all.stdout, 'out1\nout2\nout3\nout4\nout5\n');
     assert.equal(all.stderr, 'err1\nerr2\nerr3\nerr4\nerr5\n');
     await ok(['run', '--name', 'lt', 'busybox', 'sh', '-c', 'for i in 1 2 3 4 5; do echo out$i; done']);
-    assert.equal((await d.docker(['logs', '--tail', '2', 'lt'])).stdout, 'out4\nout5\n');
-    assert.match((await d.docker(['logs', '-t', '--tail', '1', 'lt'])).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out5\n$/);
-    assert.equal((await d.docker(['logs', '--tail', '0', 'lt'])).stdout, '');
+    assert.equal((await d[client](['logs', '--tail', '2', 'lt'])).stdout, 'out4\nout5\n');
+    assert.match((await d[client](['logs', '-t', '--tail', '1', 'lt'])).stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out5\n$/);
+    assert.equal((await d[client](['logs', '--tail', '0', 'lt'])).stdout, '');
     await ok(['rm', 'lt']);
-    assert.equal((await d.docker(['logs', '--since', '2099-01-01T00:00:00Z', 'lg'])).stdout, '');
-    assert.equal((await d.docker(['logs', '--until', '2000-01-01T00:00:00Z', 'lg'])).stdout, '');
+    assert.equal((await d[client](['logs', '--since', '2099-01-01T00:00:00Z', 'lg'])).stdout, '');
+    assert.equal((await d[client](['logs', '--until', '2000-01-01T00:00:00Z', 'lg'])).stdout, '');
     await ok(['rm', 'lg']);
   });
 
   test('logs -f follows a running container until it exits', async () => {
     await ok(['run', '-d', '--name', 'lf', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo tick$i; sleep 0.3; done']);
-    const r = await d.docker(['logs', '-f', 'lf'], { timeoutMs: 10_000 });
+    const r = await d[client](['logs', '-f', 'lf'], { timeoutMs: 10_000 });
     assert.equal(r.stdout, 'tick1\ntick2\ntick3\n');
     await ok(['rm', 'lf']);
   });
@@ -55,7 +56,7 @@ describe('container lifecycle through the docker CLI', () => {
     const took = Date.now() - t0;
     assert.ok(took >= 1000 && took < 4000, `took ${took} ms`);
     assert.equal(await ok(['inspect', '-f', '{{.State.ExitCode}} {{.State.Running}}', 'ig']), '137 false\n');
-    const again = await d.docker(['stop', 'ig']);
+    const again = await d[client](['stop', 'ig']);
     assert.equal(again.code, 0, 'stopping a stopped container is not an error');
     await ok(['rm', 'ig']);
   });
@@ -63,11 +64,11 @@ describe('container lifecycle through the docker CLI', () => {
   test('kill sends any signal; kill of a stopped container is an error', async () => {
     await ok(['run', '-d', '--name', 'kl', 'busybox', 'sh', '-c', 'trap "echo got-hup" HUP; while true; do sleep 0.1; done']);
     await ok(['kill', '-s', 'HUP', 'kl']);
-    for (let i = 0; i < 50 && !(await d.docker(['logs', 'kl'])).stdout.includes('got-hup'); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await d.docker(['logs', 'kl'])).stdout, 'got-hup\n');
+    for (let i = 0; i < 50 && !(await d[client](['logs', 'kl'])).stdout.includes('got-hup'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await d[client](['logs', 'kl'])).stdout, 'got-hup\n');
     await ok(['kill', 'kl']);
     assert.equal(await ok(['wait', 'kl']), '137\n');
-    const r = await d.docker(['kill', 'kl']);
+    const r = await d[client](['kill', 'kl']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not running/);
     await ok(['rm', 'kl']);
@@ -89,7 +90,7 @@ describe('container lifecycle through the docker CLI', () => {
     const pid2 = await ok(['inspect', '-f', '{{.State.Pid}} {{.State.Running}}', 'lc2']);
     assert.notEqual(pid1, pid2.split(' ')[0] + '\n');
     assert.match(pid2, / true\n$/);
-    const rm = await d.docker(['rm', 'lc2']);
+    const rm = await d[client](['rm', 'lc2']);
     assert.equal(rm.code, 1);
     assert.match(rm.stderr, /cannot remove container "\/lc2": container is running: stop the container before removing or force remove/);
     await ok(['rm', '-f', 'lc2']);
@@ -97,7 +98,7 @@ describe('container lifecycle through the docker CLI', () => {
 
   test('ps -a, -q and filters', async () => {
     await ok(['create', '--name', 'f1', '--label', 'team=a', 'busybox', 'true']);
-    assert.equal((await d.docker(['run', '--name', 'f2', '--label', 'team=b', 'busybox', 'sh', '-c', 'exit 2'])).code, 2);
+    assert.equal((await d[client](['run', '--name', 'f2', '--label', 'team=b', 'busybox', 'sh', '-c', 'exit 2'])).code, 2);
     assert.equal(await ok(['ps', '-a', '--filter', 'label=team=a', '--format', '{{.Names}}']), 'f1\n');
     assert.equal(await ok(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}']), 'f2\n');
     assert.equal(await ok(['ps', '-a', '--filter', 'exited=2', '--format', '{{.Names}}']), 'f2\n');
@@ -110,8 +111,8 @@ describe('container lifecycle through the docker CLI', () => {
   });
 
   test('inspect shows what clients read', async () => {
-    assert.equal((await d.docker(['run', '--name', 'in', '-e', 'A=1', 'busybox', 'sh', '-c', 'exit 4'])).code, 4);
-    const r = await d.docker(['inspect', 'in']);
+    assert.equal((await d[client](['run', '--name', 'in', '-e', 'A=1', 'busybox', 'sh', '-c', 'exit 4'])).code, 4);
+    const r = await d[client](['inspect', 'in']);
     const [c] = JSON.parse(r.stdout) as [Record<string, any>];
     assert.equal(c.Name, '/in');
     assert.equal(c.State.Status, 'exited');

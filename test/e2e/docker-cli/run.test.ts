@@ -41,7 +41,7 @@ const cases: Case[] = [
   { name: 'has Docker\'s default capabilities', args: ['run', '--rm', 'busybox', 'grep', 'CapEff', '/proc/self/status'], code: 0, stdout: 'CapEff:\t00000000a80425fb\n' },
 ];
 
-describe('docker run against berthd', () => {
+describe('docker run and berth run against berthd', () => {
   let d: TestDaemon;
   before(async () => {
     d = await TestDaemon.start();
@@ -50,15 +50,18 @@ describe('docker run against berthd', () => {
     await d?.cleanup();
   });
 
-  for (const c of cases) {
-    test(c.name, async () => {
-      const r = await d.docker(c.args, c.input !== undefined ? { input: c.input } : {});
-      assert.equal(r.code, c.code, `exit code of docker ${c.args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-      if (typeof c.stdout === 'string') assert.equal(r.stdout, c.stdout);
-      else if (c.stdout) assert.match(r.stdout, c.stdout);
-      if (typeof c.stderr === 'string') assert.equal(r.stderr, c.stderr);
-      else if (c.stderr) assert.match(r.stderr, c.stderr);
-    });
+  // The same table through the real docker CLI and through berth: same exit codes, same output.
+  for (const client of ['docker', 'berth'] as const) {
+    for (const c of cases) {
+      test(`${client}: ${c.name}`, async () => {
+        const r = await d[client](c.args, c.input !== undefined ? { input: c.input } : {});
+        assert.equal(r.code, c.code, `exit code of ${client} ${c.args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+        if (typeof c.stdout === 'string') assert.equal(r.stdout, c.stdout);
+        else if (c.stdout) assert.match(r.stdout, c.stdout);
+        if (typeof c.stderr === 'string') assert.equal(r.stderr, c.stderr);
+        else if (c.stderr) assert.match(r.stderr, c.stderr);
+      });
+    }
   }
 
   test('leaves no container behind after --rm', async () => {
