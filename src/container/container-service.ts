@@ -271,10 +271,11 @@ export class ContainerService {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
       startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
     };
+    // Before any await: the exit (and its 'die') may follow at once.
+    this.event(rec, 'start');
     // The promise, not the event: an exit may have been reported in the same read as the start.
     void task.shim.exited().then((e) => this.onExit(rec.id, e));
     await this.o.store.save(rec);
-    this.event(rec, 'start');
   }
 
   /**
