@@ -83,6 +83,10 @@ export class ApiServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.log.isDebug()) {
+      const t0 = process.hrtime.bigint();
+      res.once('finish', () => this.log.debug('request', { method: req.method, url: req.url, status: res.statusCode, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+    }
     let version = API_VERSION;
     try {
       const r = this.resolve(req);
@@ -110,6 +114,7 @@ export class ApiServer {
 
   private async onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => {});
+    if (this.log.isDebug()) this.log.debug('upgrade', { method: req.method, url: req.url });
     let ctx: RequestContext | undefined;
     try {
       const r = this.resolve(req);

@@ -71,7 +71,11 @@ export interface CgroupSetup {
   leaves: string[];
   /** Files to write, in order, before joining. */
   writes: [path: string, value: string][];
-  /** cgroup.procs files the process joins by writing "0". */
+  /**
+   * Files the new process joins by writing "0". On v1 these are `tasks`: moving the one thread
+   * of a fresh process is the same move, but cgroup.procs takes the threadgroup rwsem for writing,
+   * which waits for an RCU grace period (~7 ms here) unless another move happened just before.
+   */
   procs: string[];
   /** Read after the exit to tell an OOM kill. */
   oomFile?: string;
@@ -124,7 +128,7 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     seen.add(dir);
     setup.dirs.push(dir);
     setup.leaves.push(dir);
-    setup.procs.push(join(dir, 'cgroup.procs'));
+    setup.procs.push(join(dir, 'tasks'));
   }
   const dirOf = (ctrl: string) => {
     const m = layout.controllers.get(ctrl);
