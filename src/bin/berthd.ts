@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => daemon.log.info('SIGHUP: configuration reload is not supported; ignored'));
   process.on('SIGPIPE', () => {});
+  // A daemon logs what it did not expect and goes on serving: the containers do not depend on it.
+  process.on('unhandledRejection', (err) => daemon.log.error('unhandled rejection', { error: err }));
 }
 
 void main();

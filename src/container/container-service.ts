@@ -7,7 +7,7 @@ import type { Logger } from '../common/log.js';
 import { nowRfc3339Nano, rfc3339NanoFromMs, ZERO_TIME } from '../common/time.js';
 import type { Image } from '../image/image.js';
 import { cgroupPids, setFrozen, wasOomKilled, type CgroupLayout } from '../runtime/cgroups.js';
-import { exitCodeOf, ShimStartError, type AttachStream, type ShimExit } from '../runtime/shim.js';
+import { exitCodeOf, readExitFile, ShimStartError, type AttachStream, type Shim, type ShimExit } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import type { ContainerConfig, ContainerRecord, ContainerStatus, HostConfig } from './container.js';
@@ -131,6 +131,8 @@ export class ContainerService {
   private pendingAttach = new Map<string, AttachStream[]>();
   /** Containers whose start is in progress (a second start must not race it). */
   private starting = new Set<string>();
+  /** Per running container: the handling of its exit, once it has begun. */
+  private exits = new Map<string, Promise<void>>();
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -206,7 +208,7 @@ export class ContainerService {
           dnsOptions: hostConfig.dnsOptions,
         }),
       ]);
-      await this.o.store.save(rec);
+      await this.o.store.insert(rec);
     } catch (err) {
       this.o.store.releaseName(name, id);
       await this.o.snapshots.remove(id).catch(() => {});
@@ -273,8 +275,7 @@ export class ContainerService {
     };
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
-    // The promise, not the event: an exit may have been reported in the same read as the start.
-    void task.shim.exited().then((e) => this.onExit(rec.id, e));
+    this.watchExit(rec.id, task.shim);
     await this.o.store.save(rec);
   }
 
@@ -302,6 +303,19 @@ export class ContainerService {
     if (rec.hostConfig.autoRemove) await this.removeStopped(rec).catch(() => {});
     else await this.o.store.save(rec);
     return result;
+  }
+
+  /**
+   * Handles the exit once the shim reports it. The promise, not the event: an exit may have been
+   * reported in the same read as the start. Whoever waits for the exit awaits this handling.
+   */
+  private watchExit(id: string, shim: Shim): void {
+    const done = shim
+      .exited()
+      .then((e) => this.onExit(id, e))
+      .catch((err) => this.o.log.error('handling a container exit failed', { id, error: err }))
+      .finally(() => this.exits.delete(id));
+    this.exits.set(id, done);
   }
 
   /** What happens when a container's process has exited, whoever noticed first. */
@@ -364,7 +378,7 @@ export class ContainerService {
     if (!task || !isRunningStatus(rec.state.status)) throw cannotKill(rec.id);
     this.event(rec, 'kill', { signal: String(sig) });
     await this.signal(rec, task, sig);
-    if (sig === SIGKILL) await task.shim.exited();
+    if (sig === SIGKILL) await this.settled(rec.id);
   }
 
   private async signal(rec: ContainerRecord, task: Task, sig: number): Promise<void> {
@@ -386,7 +400,7 @@ export class ContainerService {
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     this.event(rec, 'kill', { signal: String(sig) });
     await this.signal(rec, task, sig);
-    const exited = task.shim.exited();
+    const exited = this.exits.get(rec.id) ?? task.shim.exited();
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -404,13 +418,9 @@ export class ContainerService {
     this.event(rec, 'stop');
   }
 
-  /** Waits until onExit has recorded the exit (it runs on the shim's event). */
+  /** Waits until the exit has been recorded (and the container removed, if it was to be). */
   private async settled(id: string): Promise<void> {
-    for (let i = 0; i < 1000; i++) {
-      const rec = this.o.store.find(id);
-      if (!rec || !isRunningStatus(rec.state.status)) return;
-      await new Promise((r) => setImmediate(r));
-    }
+    await this.exits.get(id);
   }
 
   async restart(ref: string, timeout?: number): Promise<void> {
@@ -429,7 +439,6 @@ export class ContainerService {
       if (task) {
         rec.hostConfig.autoRemove = false; // this remove does it
         await this.signal(rec, task, SIGKILL);
-        await task.shim.exited();
         await this.settled(rec.id);
       }
     }
@@ -441,9 +450,10 @@ export class ContainerService {
     rec.state.status = 'removing';
     for (const a of this.pendingAttach.get(rec.id) ?? []) a.socket.destroy();
     this.pendingAttach.delete(rec.id);
+    // The record goes first: what a crash leaves after it is found by restore() and removed.
+    await this.o.store.delete(rec);
     await this.o.supervisor.removeState(rec.id);
     await this.o.snapshots.remove(rec.id);
-    await this.o.store.delete(rec);
     this.event(rec, 'destroy');
     this.wake(rec.id, ['not-running', 'next-exit', 'removed'], rec.state.exitCode);
   }
@@ -540,20 +550,39 @@ export class ContainerService {
     await Promise.all(
       this.o.store.all().map(async (rec) => {
         known.add(rec.id);
-        if (!isRunningStatus(rec.state.status)) return;
-        const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
-        if ('shim' in r) {
-          rec.state.pid = r.shim.pid;
-          if (r.shim.exit) await this.onExit(rec.id, r.shim.exit);
-          else void r.shim.exited().then((e) => this.onExit(rec.id, e));
-        } else {
-          await this.onExit(rec.id, r);
+        if (isRunningStatus(rec.state.status)) {
+          const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
+          if ('shim' in r) this.adopt(rec, r.shim);
+          else await this.onExit(rec.id, r);
+          return;
+        }
+        // A daemon killed between starting a shim and recording it leaves a record that says
+        // "created" (or "exited") while the shim runs, or has already recorded an exit.
+        if (this.o.supervisor.hasShimSocket(rec.id)) {
+          const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
+          if ('shim' in r) {
+            rec.state = { ...rec.state, status: 'running', pid: r.shim.pid, exitCode: 0, error: '', startedAt: nowRfc3339Nano() };
+            this.adopt(rec, r.shim);
+            await this.o.store.save(rec);
+            return;
+          }
+        }
+        const recorded = await readExitFile(this.exitPath(rec.id));
+        if (recorded && recorded.finishedAt.getTime() > Math.max(Date.parse(rec.state.finishedAt), Date.parse(rec.state.startedAt))) {
+          rec.state.status = 'running';
+          await this.onExit(rec.id, recorded);
         }
       }),
     );
-    // Writable snapshots without a container are what a crash during create or remove leaves.
+    // What a crash during create or remove leaves: writable snapshots and runtime state of no container.
     for (const key of this.o.snapshots.keys()) {
       if (!known.has(key)) await this.o.snapshots.remove(key).catch(() => {});
     }
+    await this.o.supervisor.pruneStates(known);
+  }
+
+  private adopt(rec: ContainerRecord, shim: Shim): void {
+    rec.state.pid = shim.pid;
+    this.watchExit(rec.id, shim);
   }
 }

@@ -92,13 +92,19 @@ export class ContainerStore {
     return this.byName.has(name);
   }
 
+  /** Adds a new container's record, durably. */
+  insert(rec: ContainerRecord): Promise<void> {
+    this.byId.set(rec.id, rec);
+    this.byName.set(rec.name, rec.id);
+    return this.save(rec);
+  }
+
   /**
-   * Adds or updates a record, durably. Writes of one container never overlap or reorder: a save
+   * Updates a record, durably; a record deleted meanwhile stays deleted. Writes of one container never overlap or reorder: a save
    * during a write is folded into one more write of the record as it is by then.
    */
   save(rec: ContainerRecord): Promise<void> {
-    this.byId.set(rec.id, rec);
-    this.byName.set(rec.name, rec.id);
+    if (this.byId.get(rec.id) !== rec) return Promise.resolve();
     const inFlight = this.writes.get(rec.id);
     if (inFlight) {
       inFlight.again = true;

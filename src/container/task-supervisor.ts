@@ -1,4 +1,5 @@
-import { mkdir, rm, unlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgument } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -126,6 +127,22 @@ export class TaskSupervisor {
     task?.shim.close();
     const driver = this.o.drivers.get(runtime);
     await driver?.cleanup({ id, stateDir: this.stateDir(id), rootfs: this.rootfsDir(id) });
+  }
+
+  hasShimSocket(id: string): boolean {
+    return existsSync(join(this.stateDir(id), 'shim.sock'));
+  }
+
+  /** Removes runtime state directories of containers that no longer exist. */
+  async pruneStates(known: ReadonlySet<string>): Promise<void> {
+    const ids = await readdir(this.o.stateRoot).catch(() => [] as string[]);
+    for (const id of ids) {
+      if (known.has(id) || this.tasks.has(id)) continue;
+      for (const d of this.o.drivers.values()) {
+        await d.cleanup({ id, stateDir: this.stateDir(id), rootfs: this.rootfsDir(id) }).catch(() => {});
+      }
+      await rm(this.stateDir(id), { recursive: true, force: true }).catch((err) => this.o.log.warn('cannot remove stale runtime state', { id, error: err }));
+    }
   }
 
   /** Removes the container's runtime state directory (after the task is released). */

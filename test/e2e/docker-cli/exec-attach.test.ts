@@ -93,7 +93,8 @@ describe(`exec, attach and terminals through ${client}`, () => {
   });
 
   test('start -a attaches to the output of a created container', async () => {
-    assert.equal((await d[client](['create', '--name', 'sa', 'busybox', 'sh', '-c', 'echo attached-output; exit 2'])).code, 0);
+    const created = await d[client](['create', '--name', 'sa', 'busybox', 'sh', '-c', 'echo attached-output; exit 2']);
+    assert.equal(created.code, 0, created.stderr);
     const r = await d[client](['start', '-a', 'sa']);
     assert.equal(r.stdout, 'attached-output\n');
     assert.equal(r.code, 2);
