@@ -37,9 +37,21 @@ size_t format_rfc3339nano(uint64_t ns, char out[40])
 	return n;
 }
 
+/* Bytes JSON strings must escape: controls, '"' and '\\'. */
+static unsigned char needs_escape[256];
+
+static void init_escape_table(void)
+{
+	for (int c = 0; c < 0x20; c++)
+		needs_escape[c] = 1;
+	needs_escape['"'] = 1;
+	needs_escape['\\'] = 1;
+}
+
 int log_writer_open(struct log_writer *w, const char *path)
 {
 	memset(w, 0, sizeof(*w));
+	init_escape_table();
 	w->out.name = "stdout";
 	w->err.name = "stderr";
 	w->fd = -1;
@@ -61,19 +73,25 @@ static int reserve(struct log_writer *w)
 
 static const char hex[] = "0123456789abcdef";
 
-/* Appends one entry to w->buf at *pos. The worst case of a byte is \u00XX: 6 bytes. */
-static void encode_entry(struct log_writer *w, size_t *pos, const struct log_stream *s, const char *ts, size_t tsl,
-			 const char *data, size_t n)
+/*
+ * Appends one entry to w->buf at *pos; `tail` is `","stream":"…","time":"…"}\n`, the same for
+ * every line of a chunk. Plain runs are copied whole: the worst case of a byte is \u00XX.
+ */
+static void encode_entry(struct log_writer *w, size_t *pos, const char *tail, size_t tail_len, const char *data, size_t n)
 {
 	char *o = w->buf + *pos;
 	memcpy(o, "{\"log\":\"", 8);
 	o += 8;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)data[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
+	size_t i = 0;
+	while (i < n) {
+		size_t run = i;
+		while (run < n && !needs_escape[(unsigned char)data[run]])
+			run++;
+		memcpy(o, data + i, run - i);
+		o += run - i;
+		if (run == n)
+			break;
+		unsigned char c = (unsigned char)data[run];
 		*o++ = '\\';
 		switch (c) {
 		case '"': *o++ = '"'; break;
@@ -88,13 +106,21 @@ static void encode_entry(struct log_writer *w, size_t *pos, const struct log_str
 			*o++ = hex[c >> 4];
 			*o++ = hex[c & 15];
 		}
+		i = run + 1;
 	}
-	o += sprintf(o, "\",\"stream\":\"%s\",\"time\":\"", s->name);
-	memcpy(o, ts, tsl);
-	o += tsl;
-	memcpy(o, "\"}\n", 3);
-	o += 3;
+	memcpy(o, tail, tail_len);
+	o += tail_len;
 	*pos = (size_t)(o - w->buf);
+}
+
+/* The end of every entry of a stream's chunk: stream name and the chunk's time. */
+static size_t make_tail(char *out, const struct log_stream *s, const char *ts, size_t tsl)
+{
+	size_t n = (size_t)sprintf(out, "\",\"stream\":\"%s\",\"time\":\"", s->name);
+	memcpy(out + n, ts, tsl);
+	n += tsl;
+	memcpy(out + n, "\"}\n", 3);
+	return n + 3;
 }
 
 static size_t entry_bound(size_t n)
@@ -113,26 +139,34 @@ static void flush(struct log_writer *w, size_t len)
 	}
 }
 
+void log_writer_flush(struct log_writer *w)
+{
+	if (w->fd >= 0 && w->pos) {
+		flush(w, w->pos);
+		w->pos = 0;
+	}
+}
+
 /* Encodes one entry, writing out what is buffered first when it would not fit. */
-static void put_entry(struct log_writer *w, size_t *pos, const struct log_stream *s, const char *ts, size_t tsl,
-		      const char *data, size_t n)
+static void put_entry(struct log_writer *w, size_t *pos, const char *tail, size_t tail_len, const char *data, size_t n)
 {
 	if (*pos + entry_bound(n) > w->cap) {
 		flush(w, *pos);
 		*pos = 0;
 	}
-	encode_entry(w, pos, s, ts, tsl, data, n);
+	encode_entry(w, pos, tail, tail_len, data, n);
 }
 
 void log_writer_feed(struct log_writer *w, struct log_stream *s, const char *data, size_t n)
 {
 	if (w->fd < 0 || n == 0)
 		return;
-	char ts[40];
+	char ts[40], tail[96];
 	size_t tsl = format_rfc3339nano(now_ns(), ts);
+	size_t tail_len = make_tail(tail, s, ts, tsl);
 	if (reserve(w) < 0)
 		return;
-	size_t pos = 0;
+	size_t pos = w->pos;
 	while (n > 0) {
 		const char *nl = memchr(data, '\n', n);
 		size_t take = nl ? (size_t)(nl - data) + 1 : n;
@@ -140,7 +174,7 @@ void log_writer_feed(struct log_writer *w, struct log_stream *s, const char *dat
 			/* Docker splits a line longer than its buffer into partial messages. */
 			size_t room = LOG_LINE_MAX - s->len;
 			memcpy(s->line + s->len, data, room);
-			put_entry(w, &pos, s, ts, tsl, s->line, LOG_LINE_MAX);
+			put_entry(w, &pos, tail, tail_len, s->line, LOG_LINE_MAX);
 			s->len = 0;
 			data += room;
 			n -= room;
@@ -153,19 +187,20 @@ void log_writer_feed(struct log_writer *w, struct log_stream *s, const char *dat
 		}
 		if (s->len) {
 			memcpy(s->line + s->len, data, take);
-			put_entry(w, &pos, s, ts, tsl, s->line, s->len + take);
+			put_entry(w, &pos, tail, tail_len, s->line, s->len + take);
 			s->len = 0;
 		} else {
-			put_entry(w, &pos, s, ts, tsl, data, take);
+			put_entry(w, &pos, tail, tail_len, data, take);
 		}
 		data += take;
 		n -= take;
 	}
-	flush(w, pos);
+	w->pos = pos;
 }
 
 void log_writer_close(struct log_writer *w)
 {
+	log_writer_flush(w);
 	if (w->fd >= 0) {
 		char ts[40];
 		size_t tsl = format_rfc3339nano(now_ns(), ts);
@@ -173,8 +208,10 @@ void log_writer_close(struct log_writer *w)
 		for (int i = 0; i < 2; i++) {
 			if (!ss[i]->len || reserve(w) < 0)
 				continue;
+			char tail[96];
+			size_t tail_len = make_tail(tail, ss[i], ts, tsl);
 			size_t pos = 0;
-			put_entry(w, &pos, ss[i], ts, tsl, ss[i]->line, ss[i]->len);
+			put_entry(w, &pos, tail, tail_len, ss[i]->line, ss[i]->len);
 			flush(w, pos);
 			ss[i]->len = 0;
 		}

@@ -16,13 +16,18 @@ struct log_stream {
 struct log_writer {
 	int fd; /* -1: no log */
 	struct log_stream out, err;
-	char *buf; /* encoding scratch */
-	size_t cap;
+	char *buf; /* encoded entries not yet written */
+	size_t cap, pos;
 };
 
 int log_writer_open(struct log_writer *w, const char *path);
-/* Appends a chunk of a stream's output: complete lines are written, the rest is kept. */
+/*
+ * Appends a chunk of a stream's output: complete lines are encoded, the rest is kept. Encoded
+ * entries are written when the buffer fills, and by log_writer_flush (the shim calls it whenever
+ * it would wait for more output, so a follower never waits for a line).
+ */
 void log_writer_feed(struct log_writer *w, struct log_stream *s, const char *data, size_t n);
+void log_writer_flush(struct log_writer *w);
 /* Writes what is left of each stream (as partial lines) and closes the file. */
 void log_writer_close(struct log_writer *w);
 

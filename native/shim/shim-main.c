@@ -501,7 +501,12 @@ int main(int argc, char **argv)
 				break;
 			timeout = (int)((s->drain_deadline_ns - now) / 1000000ull) + 1;
 		}
-		int n = epoll_wait(s->epfd, evs, 32, timeout);
+		/* Log entries are written in batches: whenever there is nothing else to do right now. */
+		int n = epoll_wait(s->epfd, evs, 32, 0);
+		if (n == 0) {
+			log_writer_flush(&s->log);
+			n = epoll_wait(s->epfd, evs, 32, timeout);
+		}
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
