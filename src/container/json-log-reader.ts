@@ -26,6 +26,7 @@ const PREFIX = Buffer.from('{"log":"');
 const STREAM = Buffer.from('","stream":"');
 const TIME = Buffer.from('","time":"');
 const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 const CHUNK = 1 << 20;
 
@@ -87,12 +88,28 @@ export function fixedNano(t: string): string {
   return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : t;
 }
 
-/** Frames entries for the wire, batching them into large buffers. */
+const MAX_FRAME = 64 * 1024;
+
+/**
+ * Frames entries for the wire straight into one output buffer. Consecutive entries of one stream
+ * share a frame (up to 64 KiB): clients demultiplex by stream, and a frame per line costs a
+ * client as much as the lines themselves.
+ */
 class Framer {
-  private parts: Buffer[] = [];
+  private out = Buffer.allocUnsafe(512 * 1024);
   private size = 0;
+  /** Where the open frame's header is, and its stream; -1: none. */
+  private frameAt = -1;
+  private frameStream = 0;
 
   constructor(private readonly o: LogReadOptions) {}
+
+  private ensure(n: number): void {
+    if (this.size + n <= this.out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.size + n));
+    this.out.copy(bigger, 0, 0, this.size);
+    this.out = bigger;
+  }
 
   add(e: LogEntry): void {
     if (e.stream === 'stdout' ? !this.o.stdout : !this.o.stderr) return;
@@ -101,25 +118,120 @@ class Framer {
       if (this.o.sinceNs && t < this.o.sinceNs) return;
       if (this.o.untilNs && t > this.o.untilNs) return;
     }
-    const ts = this.o.timestamps ? Buffer.from(`${fixedNano(e.time)} `) : undefined;
-    const len = e.log.length + (ts ? ts.length : 0);
-    if (this.o.multiplexed) {
-      const h = Buffer.allocUnsafe(8);
-      h.writeUInt32BE(e.stream === 'stderr' ? 0x02000000 : 0x01000000, 0);
-      h.writeUInt32BE(len, 4);
-      this.parts.push(h);
-      this.size += 8;
+    const ts = this.o.timestamps ? `${fixedNano(e.time)} ` : '';
+    const len = e.log.length + ts.length;
+    this.ensure(len + 8);
+    this.openFrame(e.stream === 'stderr' ? 2 : 1, len);
+    if (ts) this.size += this.out.write(ts, this.size, 'latin1');
+    this.size += e.log.copy(this.out, this.size);
+    this.closeFrame();
+  }
+
+  /**
+   * Frames every complete line of d[0..len) and returns where the incomplete rest begins. Lines
+   * in the shim's own layout are scanned byte by byte and copied without allocating; anything
+   * else goes through JSON.parse.
+   */
+  feed(d: Buffer, len: number): number {
+    let i = 0;
+    for (;;) {
+      let nl = i;
+      while (nl < len && d[nl] !== NEWLINE) nl++;
+      if (nl >= len) return i;
+      if (!this.fastLine(d, i, nl)) {
+        const e = parseLogLine(d.subarray(i, nl));
+        if (e) this.add(e);
+      }
+      i = nl + 1;
     }
-    if (ts) this.parts.push(ts);
-    this.parts.push(e.log);
-    this.size += len;
+  }
+
+  private fastLine(d: Buffer, s: number, e: number): boolean {
+    for (let k = 0; k < PREFIX.length; k++) if (d[s + k] !== PREFIX[k]) return false;
+    let j = s + PREFIX.length;
+    let escaped = false;
+    while (j < e) {
+      const b = d[j]!;
+      if (b === BACKSLASH) {
+        escaped = true;
+        j += 2;
+        continue;
+      }
+      if (b === QUOTE) break;
+      j++;
+    }
+    for (let k = 0; k < STREAM.length; k++) if (d[j + k] !== STREAM[k]) return false;
+    const name = j + STREAM.length; // "stdout" | "stderr": they differ at their fourth byte
+    const stderr = d[name + 3] === 0x65;
+    const timeStart = name + 6 + TIME.length;
+    if (d[name + 6] !== QUOTE || timeStart >= e) return false;
+    if (stderr ? !this.o.stderr : !this.o.stdout) return true;
+    let time = '';
+    if (this.o.timestamps || this.o.sinceNs || this.o.untilNs) {
+      let te = timeStart;
+      while (te < e && d[te] !== QUOTE) te++;
+      time = d.toString('latin1', timeStart, te);
+      if (this.o.sinceNs || this.o.untilNs) {
+        const t = timeToNs(time);
+        if (this.o.sinceNs && t < this.o.sinceNs) return true;
+        if (this.o.untilNs && t > this.o.untilNs) return true;
+      }
+    }
+    const from = s + PREFIX.length;
+    if (escaped && !this.simpleEscapes(d, from, j)) return false;
+    const ts = this.o.timestamps ? `${fixedNano(time)} ` : '';
+    this.ensure(j - from + ts.length + 8);
+    this.openFrame(stderr ? 2 : 1, j - from + ts.length);
+    if (ts) this.size += this.out.write(ts, this.size, 'latin1');
+    if (!escaped) {
+      this.size += d.copy(this.out, this.size, from, j);
+    } else {
+      const out = this.out;
+      let o = this.size;
+      for (let k = from; k < j; k++) {
+        const b = d[k]!;
+        if (b !== BACKSLASH) {
+          out[o++] = b;
+          continue;
+        }
+        const c = d[++k]!;
+        out[o++] = c === 0x6e ? 0x0a : c === 0x74 ? 0x09 : c === 0x72 ? 0x0d : c === 0x62 ? 0x08 : c === 0x66 ? 0x0c : c;
+      }
+      this.size = o;
+    }
+    this.closeFrame();
+    return true;
+  }
+
+  /** True when every escape in d[from..to) is a one-letter one (no \uXXXX). */
+  private simpleEscapes(d: Buffer, from: number, to: number): boolean {
+    for (let k = from; k < to; k++) {
+      if (d[k] !== BACKSLASH) continue;
+      if (d[k + 1] === 0x75) return false;
+      k++;
+    }
+    return true;
+  }
+
+  private openFrame(stream: number, len: number): void {
+    if (!this.o.multiplexed) return;
+    const open = this.frameAt >= 0 && this.frameStream === stream && this.size - this.frameAt - 8 + len <= MAX_FRAME;
+    if (open) return;
+    this.frameAt = this.size;
+    this.frameStream = stream;
+    this.out.writeUInt32BE(stream << 24, this.size);
+    this.size += 8;
+  }
+
+  private closeFrame(): void {
+    if (this.o.multiplexed) this.out.writeUInt32BE(this.size - this.frameAt - 8, this.frameAt + 4);
   }
 
   take(): Buffer | undefined {
     if (!this.size) return undefined;
-    const b = Buffer.concat(this.parts, this.size);
-    this.parts = [];
+    const b = Buffer.from(this.out.subarray(0, this.size));
     this.size = 0;
+    this.frameAt = -1;
     return b;
   }
 
@@ -166,14 +278,7 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
         if (bytesRead === 0) break;
         pos += bytesRead;
         const data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-        let start = 0;
-        for (let nl = data.indexOf(NEWLINE); nl >= 0; nl = data.indexOf(NEWLINE, start)) {
-          const e = parseLogLine(data.subarray(start, nl));
-          // Entries may point into buf: the framer copies them out before the next read.
-          if (e) framer.add(e);
-          start = nl + 1;
-          if (framer.pending > 256 * 1024) yield framer.take()!;
-        }
+        const start = framer.feed(data, data.length);
         rest = Buffer.from(data.subarray(start));
         const out = framer.take();
         if (out) yield out;
