@@ -13,6 +13,12 @@
 #include "shim.h"
 
 #define STDIN_BUFFER_MAX (1u << 20)
+#define NO_FRAME ((size_t)-1)
+/* Output is written to a client when this much is buffered, or when the shim would wait. */
+#define CLIENT_FLUSH_AT (64u * 1024)
+/* A client this far behind stops the reading of the process's output (backpressure). */
+#define CLIENT_HIGH_WATER (512u * 1024)
+#define MAX_FRAME (1u << 20)
 
 static int outputs_paused;
 
@@ -23,7 +29,7 @@ static uint32_t client_interest(const struct shim *s, const struct client *c)
 	/* Stop taking input while the process has not taken the last of it. */
 	if (wants_input && s->in_npending < STDIN_BUFFER_MAX)
 		ev |= EPOLLIN;
-	if (c->npending)
+	if (c->blocked)
 		ev |= EPOLLOUT;
 	return ev;
 }
@@ -45,6 +51,7 @@ void client_add(struct shim *s, int fd, uint32_t flags, const char *keys, size_t
 	c->ev.kind = EV_CLIENT;
 	c->fd = fd;
 	c->flags = flags;
+	c->frame_at = NO_FRAME;
 	c->nkeys = nkeys > MAX_DETACH_KEYS ? MAX_DETACH_KEYS : nkeys;
 	memcpy(c->keys, keys, c->nkeys);
 	if (!(flags & BS_ATTACH_STDIN) || s->in_fd < 0)
@@ -64,9 +71,9 @@ void client_close(struct shim *s, struct client *c)
 	/* A client that attached stdin and went away ends the input of a stdin-once process. */
 	if ((c->flags & BS_ATTACH_STDIN) && !c->input_done && s->cfg.stdin_once)
 		stdin_close(s);
-	free(c->pending);
-	c->pending = NULL;
-	c->npending = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = c->out_cap = 0;
 	ev_retire(s, c->fd, &c->ev);
 	outputs_update_interest(s);
 }
@@ -74,7 +81,7 @@ void client_close(struct shim *s, struct client *c)
 int clients_pending(const struct shim *s)
 {
 	for (const struct client *c = s->clients; c; c = c->next)
-		if (c->npending)
+		if (c->out_len - c->out_off >= CLIENT_HIGH_WATER)
 			return 1;
 	return 0;
 }
@@ -92,60 +99,123 @@ void outputs_update_interest(struct shim *s)
 		ev_mod(s, s->err_fd, ev, &s->ev_err);
 }
 
-/* Writes what it can without blocking and keeps the rest; -1 when the client is gone. */
-static int client_write(struct client *c, const struct iovec *iov, int n)
+static int client_reserve(struct client *c, size_t n)
 {
-	size_t total = 0;
-	for (int i = 0; i < n; i++)
-		total += iov[i].iov_len;
-	ssize_t w = writev(c->fd, iov, n);
-	if (w < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
-		w = 0;
+	if (c->out_off && c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		c->frame_at = NO_FRAME;
 	}
-	if ((size_t)w == total)
+	if (c->out_len + n <= c->out_cap)
 		return 0;
-	size_t rest = total - (size_t)w;
-	c->pending = malloc(rest);
-	if (!c->pending)
+	size_t cap = c->out_cap ? c->out_cap : 16384;
+	while (cap < c->out_len + n)
+		cap *= 2;
+	char *g = realloc(c->out, cap);
+	if (!g)
 		return -1;
-	size_t skip = (size_t)w, off = 0;
-	for (int i = 0; i < n; i++) {
-		const char *p = iov[i].iov_base;
-		size_t l = iov[i].iov_len;
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		memcpy(c->pending + off, p + skip, l - skip);
-		off += l - skip;
-		skip = 0;
-	}
-	c->npending = rest;
-	c->pending_off = 0;
+	c->out = g;
+	c->out_cap = cap;
 	return 0;
+}
+
+/* Appends output for a client, extending its open frame when the stream is the same. */
+static int client_append(struct client *c, int stream, const char *data, size_t n)
+{
+	if (client_reserve(c, n + 8) < 0)
+		return -1;
+	if (c->flags & BS_ATTACH_MUX) {
+		int extend = c->frame_at != NO_FRAME && c->frame_at >= c->out_off && c->frame_stream == stream &&
+			     c->out_len - c->frame_at - 8 + n <= MAX_FRAME;
+		if (!extend) {
+			c->frame_at = c->out_len;
+			c->frame_stream = stream;
+			unsigned char hdr[8] = { (unsigned char)stream, 0, 0, 0, 0, 0, 0, 0 };
+			memcpy(c->out + c->out_len, hdr, 8);
+			c->out_len += 8;
+		}
+		memcpy(c->out + c->out_len, data, n);
+		c->out_len += n;
+		uint32_t len = (uint32_t)(c->out_len - c->frame_at - 8);
+		unsigned char *h = (unsigned char *)c->out + c->frame_at + 4;
+		h[0] = (unsigned char)(len >> 24);
+		h[1] = (unsigned char)(len >> 16);
+		h[2] = (unsigned char)(len >> 8);
+		h[3] = (unsigned char)len;
+		return 0;
+	}
+	memcpy(c->out + c->out_len, data, n);
+	c->out_len += n;
+	return 0;
+}
+
+/* Writes what the socket takes now; -1 when the client is gone. */
+static int client_flush(struct shim *s, struct client *c)
+{
+	int was_blocked = c->blocked;
+	c->blocked = 0;
+	while (c->out_off < c->out_len) {
+		ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			c->blocked = 1;
+			break;
+		}
+		c->out_off += (size_t)w;
+		/* Once its header is out, a frame can no longer grow. */
+		if (c->frame_at != NO_FRAME && c->out_off > c->frame_at)
+			c->frame_at = NO_FRAME;
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		c->frame_at = NO_FRAME;
+	}
+	if (was_blocked != c->blocked)
+		client_update(s, c);
+	return 0;
+}
+
+void clients_flush(struct shim *s)
+{
+	struct client *next;
+	for (struct client *c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->out_len > c->out_off && client_flush(s, c) < 0)
+			client_close(s, c);
+	}
+	outputs_update_interest(s);
+}
+
+void client_drain(struct client *c, int timeout_s)
+{
+	if (c->out_len <= c->out_off)
+		return;
+	int fl = fcntl(c->fd, F_GETFL);
+	fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+	struct timeval tv = { .tv_sec = timeout_s };
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (c->out_off < c->out_len) {
+		ssize_t w = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (w <= 0)
+			break;
+		c->out_off += (size_t)w;
+	}
 }
 
 void relay_output(struct shim *s, int stream, const char *data, size_t n)
 {
 	log_writer_feed(&s->log, stream == BS_STREAM_STDERR ? &s->log.err : &s->log.out, data, n);
 	uint32_t want = stream == BS_STREAM_STDERR ? BS_ATTACH_STDERR : BS_ATTACH_STDOUT;
-	unsigned char hdr[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-				 (unsigned char)(n >> 8), (unsigned char)n };
 	struct client *next;
 	for (struct client *c = s->clients; c; c = next) {
 		next = c->next;
-		if (!(c->flags & want) || c->npending)
+		if (!(c->flags & want))
 			continue;
-		struct iovec iov[2] = { { hdr, 8 }, { (void *)data, n } };
-		int mux = (c->flags & BS_ATTACH_MUX) != 0;
-		if (client_write(c, mux ? iov : iov + 1, mux ? 2 : 1) < 0) {
+		if (client_append(c, stream, data, n) < 0 ||
+		    (c->out_len - c->out_off >= CLIENT_FLUSH_AT && client_flush(s, c) < 0)) {
 			client_close(s, c);
 			continue;
 		}
-		if (c->npending)
-			client_update(s, c);
 	}
 	outputs_update_interest(s);
 }
@@ -243,24 +313,11 @@ static int client_input(struct shim *s, struct client *c, const char *data, size
 void client_event(struct shim *s, struct client *c, uint32_t events)
 {
 	if (events & EPOLLOUT) {
-		while (c->npending) {
-			ssize_t w = write(c->fd, c->pending + c->pending_off, c->npending);
-			if (w < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					break;
-				client_close(s, c);
-				return;
-			}
-			c->pending_off += (size_t)w;
-			c->npending -= (size_t)w;
+		if (client_flush(s, c) < 0) {
+			client_close(s, c);
+			return;
 		}
-		if (!c->npending) {
-			free(c->pending);
-			c->pending = NULL;
-			c->pending_off = 0;
-			client_update(s, c);
-			outputs_update_interest(s);
-		}
+		outputs_update_interest(s);
 	}
 	if (events & EPOLLIN) {
 		char buf[65536];

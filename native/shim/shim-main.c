@@ -291,20 +291,8 @@ static void flush_clients_and_close(struct shim *s)
 {
 	while (s->clients) {
 		struct client *c = s->clients;
-		if (c->npending) {
-			/* Give a slow reader a bounded time to take the end of the output. */
-			int fl = fcntl(c->fd, F_GETFL);
-			fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-			struct timeval tv = { .tv_sec = 5 };
-			setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-			while (c->npending) {
-				ssize_t w = write(c->fd, c->pending + c->pending_off, c->npending);
-				if (w <= 0)
-					break;
-				c->pending_off += (size_t)w;
-				c->npending -= (size_t)w;
-			}
-		}
+		/* Give a slow reader a bounded time to take the end of the output. */
+		client_drain(c, 5);
 		shutdown(c->fd, SHUT_WR);
 		c->input_done = 1;
 		client_close(s, c);
@@ -505,6 +493,7 @@ int main(int argc, char **argv)
 		int n = epoll_wait(s->epfd, evs, 32, 0);
 		if (n == 0) {
 			log_writer_flush(&s->log);
+			clients_flush(s);
 			n = epoll_wait(s->epfd, evs, 32, timeout);
 		}
 		if (n < 0 && errno != EINTR)

@@ -59,8 +59,11 @@ struct client {
 	char keys[MAX_DETACH_KEYS];
 	size_t nkeys, matched; /* detach-key progress */
 	int input_done;        /* its input half ended */
-	char *pending;         /* output not yet written (backpressure) */
-	size_t npending, pending_off;
+	char *out;             /* output not yet written: [out_off, out_len) */
+	size_t out_len, out_off, out_cap;
+	size_t frame_at;       /* the open frame's header offset (merging), or NO_FRAME */
+	int frame_stream;
+	int blocked;           /* the socket took less than offered: wait for EPOLLOUT */
 	struct client *next;
 };
 
@@ -100,6 +103,10 @@ void relay_output(struct shim *s, int stream, const char *data, size_t n);
 void client_add(struct shim *s, int fd, uint32_t flags, const char *keys, size_t nkeys);
 void client_event(struct shim *s, struct client *c, uint32_t events);
 void client_close(struct shim *s, struct client *c);
+/* Writes what clients have buffered (the shim calls it whenever it would wait). */
+void clients_flush(struct shim *s);
+/* Writes out one client's buffer, blocking up to a timeout (the end of the stream). */
+void client_drain(struct client *c, int timeout_s);
 int clients_pending(const struct shim *s);
 void stdin_flush(struct shim *s);
 void stdin_close(struct shim *s);
