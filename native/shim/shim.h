@@ -93,6 +93,7 @@ struct shim {
 	uint64_t exit_ns;
 	int finishing;
 	uint64_t drain_deadline_ns;
+	uint64_t last_output_ns;
 	struct client *clients;
 	struct controller *controllers;
 	struct ev_src *dead;

@@ -276,7 +276,9 @@ export class ContainerService {
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
-    await this.o.store.save(rec);
+    // Answered without waiting for the disk: after a crash before this write lands, restore()
+    // finds the running shim of a record that says "created" and adopts it.
+    void this.o.store.save(rec).catch((err) => this.o.log.error('recording a start failed', { id: rec.id, error: err }));
   }
 
   /**

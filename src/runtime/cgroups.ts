@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { OciResources } from '../oci/runtime-spec.js';
 
 /**
@@ -12,6 +12,8 @@ export interface CgroupLayout {
   version: 1 | 2;
   /** v1: controller → mount point. */
   controllers: Map<string, string>;
+  /** v1: named hierarchies without controllers (name=systemd) → mount point. */
+  named: Map<string, string>;
   /** v2: the cgroup2 mount point. */
   unified: string;
   /** v1: memory+swap accounting is on (memory.memsw.* exist). */
@@ -21,6 +23,7 @@ export interface CgroupLayout {
 /** Reads the layout from mountinfo text (/proc/self/mountinfo). */
 export function parseCgroupLayout(mountinfo: string, exists: (p: string) => boolean): CgroupLayout {
   const controllers = new Map<string, string>();
+  const named = new Map<string, string>();
   let unified = '';
   for (const line of mountinfo.split('\n')) {
     const sep = line.indexOf(' - ');
@@ -33,7 +36,8 @@ export function parseCgroupLayout(mountinfo: string, exists: (p: string) => bool
       unified = mountPoint;
     } else if (post[0] === 'cgroup') {
       for (const opt of (post[2] ?? '').split(',')) {
-        if (['rw', 'ro'].includes(opt) || opt.startsWith('name=') || opt.includes('=')) continue;
+        if (opt.startsWith('name=')) named.set(opt.slice(5), mountPoint);
+        if (['rw', 'ro'].includes(opt) || opt.includes('=')) continue;
         controllers.set(opt, mountPoint);
       }
     }
@@ -42,6 +46,7 @@ export function parseCgroupLayout(mountinfo: string, exists: (p: string) => bool
   return {
     version: controllers.size > 0 ? 1 : 2,
     controllers,
+    named,
     unified,
     hasSwapAccounting: memory !== undefined && exists(join(memory, 'memory.memsw.limit_in_bytes')),
   };
@@ -85,7 +90,8 @@ export interface CgroupSetup {
   procsFile?: string;
 }
 
-const v1Controllers = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer', 'blkio', 'devices'];
+/** The v1 hierarchies a container joins: every controller Docker uses, as runc places it. */
+const v1Controllers = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'blkio', 'devices'];
 
 function deviceRule(r: NonNullable<OciResources['devices']>[number]): string {
   const n = (v: number | null | undefined) => (v === undefined || v === null || v < 0 ? '*' : String(v));
@@ -117,11 +123,13 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     setup.oomFile = join(dir, 'memory.events');
     return setup;
   }
-  const wanted = [...v1Controllers];
-  if (res.cpu?.cpus || res.cpu?.mems) wanted.push('cpuset');
   const seen = new Set<string>();
-  for (const ctrl of wanted) {
-    const mount = layout.controllers.get(ctrl);
+  const mounts = [
+    ...v1Controllers.map((c) => layout.controllers.get(c)),
+    // Named hierarchies (systemd's) have no controller, but /proc/self/cgroup shows them.
+    ...layout.named.values(),
+  ];
+  for (const mount of mounts) {
     if (!mount) continue;
     const dir = join(mount, rel);
     if (seen.has(dir)) continue;
@@ -139,10 +147,25 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     if (d) setup.writes.push([join(d, f), v]);
   };
   const cpuset = dirOf('cpuset');
-  if (cpuset && seen.has(cpuset)) {
-    // A new v1 cpuset is empty and takes no tasks until it has cpus and mems.
-    w('cpuset', 'cpuset.cpus', res.cpu?.cpus || readFileSync(join(cpuset, '..', 'cpuset.cpus'), 'utf8').trim());
-    w('cpuset', 'cpuset.mems', res.cpu?.mems || readFileSync(join(cpuset, '..', 'cpuset.mems'), 'utf8').trim());
+  if (cpuset) {
+    // A new v1 cpuset takes no tasks until it has cpus and mems: each new level copies those of
+    // the nearest level that exists (the parents are written first, a child's must fit in them).
+    const missing: string[] = [];
+    let d = cpuset;
+    while (!existsSync(d)) {
+      missing.unshift(d);
+      d = dirname(d);
+    }
+    const cpus = readFileSync(join(d, 'cpuset.cpus'), 'utf8').trim();
+    const mems = readFileSync(join(d, 'cpuset.mems'), 'utf8').trim();
+    for (const m of missing) {
+      setup.writes.push([join(m, 'cpuset.cpus'), m === cpuset && res.cpu?.cpus ? res.cpu.cpus : cpus]);
+      setup.writes.push([join(m, 'cpuset.mems'), m === cpuset && res.cpu?.mems ? res.cpu.mems : mems]);
+    }
+    if (!missing.includes(cpuset)) {
+      if (res.cpu?.cpus) w('cpuset', 'cpuset.cpus', res.cpu.cpus);
+      if (res.cpu?.mems) w('cpuset', 'cpuset.mems', res.cpu.mems);
+    }
   }
   const mem = res.memory;
   if (mem?.limit !== undefined && mem.limit > 0) w('memory', 'memory.limit_in_bytes', String(mem.limit));

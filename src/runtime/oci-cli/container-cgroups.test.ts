@@ -16,6 +16,7 @@ const procCgroup = ['4:memory:/outer', '3:pids:/', '2:name=systemd:/', '0::/'].j
 const layout: CgroupLayout = {
   version: 1,
   controllers: new Map([['memory', '/sys/fs/cgroup/memory'], ['pids', '/sys/fs/cgroup/pids']]),
+  named: new Map(),
   unified: '/sys/fs/cgroup/unified',
   hasSwapAccounting: false,
 };

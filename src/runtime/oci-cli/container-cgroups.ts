@@ -81,8 +81,13 @@ export function containerCgroups(
     const h = opts.hierarchies.find((x) => x.version === 1 && x.mountPoint === mount);
     controllers.set(ctrl, h ? base(h) : mount);
   }
+  const named = new Map<string, string>();
+  for (const [name, mount] of opts.layout.named) {
+    const h = opts.hierarchies.find((x) => x.version === 1 && x.mountPoint === mount);
+    named.set(name, h ? base(h) : mount);
+  }
   const v2 = opts.hierarchies.find((h) => h.version === 2);
-  const layout: CgroupLayout = { ...opts.layout, controllers, unified: v2 ? base(v2) : opts.layout.unified };
+  const layout: CgroupLayout = { ...opts.layout, controllers, named, unified: v2 ? base(v2) : opts.layout.unified };
   const setup = cgroupSetup(layout, path, spec.linux?.resources);
 
   const w = new RecordWriter();
@@ -97,9 +102,11 @@ export function containerCgroups(
     if (setup.dirs.includes(dir)) continue;
     if (h.controllers.includes('cpuset')) cpusetRecords(w, dir);
     else w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, dir);
-    w.record(PlanOp.BP_WRITE, join(dir, 'cgroup.procs'), '0');
+    // v1 through tasks (the one thread of a new process: no RCU grace period); v2 has only cgroup.procs.
+    const joinFile = h.version === 1 ? 'tasks' : 'cgroup.procs';
+    w.record(PlanOp.BP_WRITE, join(dir, joinFile), '0');
     leaves.push(dir);
-    procs.push(join(dir, 'cgroup.procs'));
+    procs.push(join(dir, joinFile));
   }
   return { layout, path, setup, extraRecords: w.toBuffer(), leaves, procs, v1Dirs, unifiedDir };
 }
