@@ -32,8 +32,13 @@ export interface TaskStart {
 
 export interface SupervisorOptions {
   shimBinary: string;
-  /** Runtime state: one directory per container (shim socket, mount point, bundle). */
+  /** Runtime state: one directory per container (mount point, bundle, diagnostics). */
   stateRoot: string;
+  /**
+   * The shims' sockets, named by the first 32 hex digits of the container id: a socket path
+   * must fit in 108 bytes, which a 64-digit id in a state directory does not leave room for.
+   */
+  socketRoot: string;
   drivers: ReadonlyMap<string, RuntimeDriver>;
   cgroups: CgroupLayout;
   cgroupParent: string;
@@ -51,6 +56,10 @@ export class TaskSupervisor {
 
   stateDir(id: string): string {
     return join(this.o.stateRoot, id);
+  }
+
+  socketPath(id: string): string {
+    return join(this.o.socketRoot, `${id.slice(0, 32)}.sock`);
   }
 
   rootfsDir(id: string): string {
@@ -77,7 +86,7 @@ export class TaskSupervisor {
     const proc = t.spec.process!;
     const shim = await Shim.spawn(this.o.shimBinary, {
       id: t.id,
-      socketPath: join(stateDir, 'shim.sock'),
+      socketPath: this.socketPath(t.id),
       logPath: t.logPath,
       exitPath: t.exitPath,
       tty: proc.terminal === true,
@@ -102,7 +111,7 @@ export class TaskSupervisor {
   async restore(id: string, runtime: string, exitPath: string): Promise<Task | ShimExit> {
     const stateDir = this.stateDir(id);
     try {
-      const shim = await Shim.connect(join(stateDir, 'shim.sock'), exitPath);
+      const shim = await Shim.connect(this.socketPath(id), exitPath);
       const task: Task = {
         id,
         shim,
@@ -130,7 +139,7 @@ export class TaskSupervisor {
   }
 
   hasShimSocket(id: string): boolean {
-    return existsSync(join(this.stateDir(id), 'shim.sock'));
+    return existsSync(this.socketPath(id));
   }
 
   /** Removes runtime state directories of containers that no longer exist. */
@@ -152,7 +161,7 @@ export class TaskSupervisor {
 
   /** Hands a client stream to the running task's shim. */
   async attach(task: Task, stream: AttachStream): Promise<void> {
-    await handOff(this.o.shimBinary, join(task.stateDir, 'shim.sock'), stream);
+    await handOff(this.o.shimBinary, this.socketPath(task.id), stream);
   }
 
   /** Starts another process in the task's container, with its own shim. */

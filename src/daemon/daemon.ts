@@ -85,11 +85,12 @@ export interface RunningDaemon {
 /** The composition root: opens the stores, builds the services, restores containers, serves the API. */
 export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const log = createLogger(cfg.logLevel);
-  if (cfg.execRoot.length > 40) {
-    throw new InvalidArgument(`exec root "${cfg.execRoot}" is too long: its socket paths must fit in 108 bytes (use at most 40 characters)`);
+  if (cfg.execRoot.length > 60) {
+    throw new InvalidArgument(`exec root "${cfg.execRoot}" is too long: its socket paths must fit in 108 bytes (use at most 60 characters)`);
   }
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
   await mkdir(join(cfg.execRoot, 'c'), { recursive: true, mode: 0o700 });
+  await mkdir(join(cfg.execRoot, 's'), { recursive: true, mode: 0o700 });
   await writePidfile(cfg.pidfile);
 
   const cgroups = hostCgroupLayout();
@@ -98,12 +99,12 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   for (const name of ['runc', 'crun']) {
     const path = which(name);
     if (path) {
-      drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups));
+      drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups, join(cfg.execRoot, 's')));
       runtimePaths[name] = path;
     }
   }
   for (const [name, path] of Object.entries(cfg.runtimes)) {
-    drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups));
+    drivers.set(name, new OciCliDriver(name, path, join(cfg.execRoot, name), cgroups, join(cfg.execRoot, 's')));
     runtimePaths[name] = path;
   }
   if (!drivers.has(cfg.defaultRuntime)) throw new InvalidArgument(`default runtime "${cfg.defaultRuntime}" is not a known runtime`);
@@ -117,6 +118,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const supervisor = new TaskSupervisor({
     shimBinary: runtimePaths.berth!,
     stateRoot: join(cfg.execRoot, 'c'),
+    socketRoot: join(cfg.execRoot, 's'),
     drivers,
     cgroups,
     cgroupParent: cfg.cgroupParent,

@@ -19,6 +19,8 @@ export class OciCliDriver implements RuntimeDriver {
     private readonly binary: string,
     private readonly stateRoot: string,
     private readonly cgroups: CgroupLayout,
+    /** Where console sockets go: short paths (108 bytes at most), whatever the state directory. */
+    private readonly socketDir: string,
   ) {}
 
   private base(stateDir: string): string[] {
@@ -33,7 +35,7 @@ export class OciCliDriver implements RuntimeDriver {
     await run('mount', ['-t', m.type, '-o', m.options.join(','), m.source, rootfs]);
     await writeFile(join(task.stateDir, 'config.json'), JSON.stringify(spec));
     const pidFile = join(task.stateDir, 'init.pid');
-    const consoleSocket = spec.process?.terminal ? join(task.stateDir, 'console.sock') : undefined;
+    const consoleSocket = spec.process?.terminal ? join(this.socketDir, `${task.id.slice(0, 32)}.con`) : undefined;
     const create = [...this.base(task.stateDir), 'create', '--bundle', task.stateDir, '--pid-file', pidFile];
     if (consoleSocket) create.push('--console-socket', consoleSocket);
     create.push(task.id);
@@ -52,7 +54,7 @@ export class OciCliDriver implements RuntimeDriver {
     // Detached, as containerd runs it: runc refuses a console socket otherwise, and the process
     // becomes the shim's (a subreaper) once runc exits.
     const create = [...this.base(task.stateDir), 'exec', '--detach', '--pid-file', pidFile, '--process', processFile];
-    const consoleSocket = task.process.terminal ? join(task.stateDir, `exec-${task.execId.slice(0, 12)}.sock`) : undefined;
+    const consoleSocket = task.process.terminal ? join(this.socketDir, `${task.execId.slice(0, 32)}.con`) : undefined;
     if (consoleSocket) create.push('--console-socket', consoleSocket);
     create.push(task.containerId);
     return { kind: 'command', create, pidFile, ...(consoleSocket ? { consoleSocket } : {}) };

@@ -24,12 +24,12 @@ describe('berthd killed in the middle of starting containers', () => {
       const list = (await d.api('GET', '/containers/json?all=1')).json as { Id: string; Names: string[]; State: string }[];
       for (const c of list) {
         const inspect = (await d.api('GET', `/containers/${c.Id}/json`)).json as { State: { Running: boolean; Pid: number } };
-        const stateDir = join(d.execRoot, 'c', c.Id);
+        const socket = join(d.execRoot, 's', `${c.Id.slice(0, 32)}.sock`);
         if (inspect.State.Running) {
           assert.ok(inspect.State.Pid > 0 && existsSync(`/proc/${inspect.State.Pid}`), `${c.Names[0]} is running and its process exists`);
-          assert.ok(existsSync(join(stateDir, 'shim.sock')), `${c.Names[0]} has its shim`);
+          assert.ok(existsSync(socket), `${c.Names[0]} has its shim`);
         } else {
-          assert.ok(!existsSync(join(stateDir, 'shim.sock')), `${c.Names[0]} is not running and has no shim (${c.State})`);
+          assert.ok(!existsSync(socket), `${c.Names[0]} is not running and has no shim (${c.State})`);
         }
       }
       // Every writable snapshot belongs to a container.
