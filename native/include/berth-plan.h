@@ -119,6 +119,7 @@ enum bp_shim_msg {
 	BM_KILL = 4,        /* u32 signal: signal the process (the shim never signals a pid it has reaped) */
 	BM_ATTACH = 5,      /* u32 flags | detach keys; the client socket comes as SCM_RIGHTS */
 	BM_CLOSE_STDIN = 6, /* (empty) */
+	BM_EXIT_ACK = 7,    /* (empty): the daemon has recorded the exit; clients' streams may end now */
 	/* shim -> daemon */
 	BM_STARTED = 32,    /* i32 pid */
 	BM_START_FAILED = 33,/* the child's BP_REPORT_FAILED payload */

@@ -120,18 +120,34 @@ static int finish_msg(int fd, const uint32_t hdr[2], uint32_t *kind, uint8_t **p
 	return 1;
 }
 
-int bp_report_console(int fd, int master)
+int bp_send_fd(int sock, int fd, struct iovec *iov, int iovcnt)
 {
-	uint32_t hdr[2] = { BP_REPORT_CONSOLE, 0 };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { hdr, sizeof(hdr) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(hdr) ? 0 : -1;
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	size_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	if (r < 0)
+		return -1;
+	/* Small messages on a stream socket go whole; a short send would lose the framing. */
+	if ((size_t)r != total) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int bp_report_console(int fd, int master)
+{
+	uint32_t hdr[2] = { BP_REPORT_CONSOLE, 0 };
+	struct iovec iov = { hdr, sizeof(hdr) };
+	return bp_send_fd(fd, master, &iov, 1);
 }
 
 void bp_report_pid(int fd, pid_t pid)

@@ -11,6 +11,9 @@ void bp_report_ready(int fd);
 void bp_report_failure(int fd, const struct bp_failure *f);
 /* Sends a descriptor (the pty master) with a BP_REPORT_CONSOLE message. */
 int bp_report_console(int fd, int master);
+/* Sends `fd` as SCM_RIGHTS along with the bytes of iov on a unix socket; -1 (errno) on failure. */
+struct iovec;
+int bp_send_fd(int sock, int fd, struct iovec *iov, int iovcnt);
 
 /* Writes and reads one framed message: u32 kind | u32 length | payload. */
 int bp_write_msg(int fd, uint32_t kind, const void *payload, uint32_t len);

@@ -62,15 +62,8 @@ static int send_console(const char *sock_path, int master, const char *name)
 		close(s);
 		return -1;
 	}
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { (void *)name, strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	int rc = sendmsg(s, &msg, 0) < 0 ? -1 : 0;
+	int rc = bp_send_fd(s, master, &iov, 1);
 	close(s);
 	return rc;
 }

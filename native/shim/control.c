@@ -102,6 +102,9 @@ static void handle(struct shim *s, struct controller *c, uint32_t kind, const ui
 	case BM_CLOSE_STDIN:
 		stdin_close(s);
 		break;
+	case BM_EXIT_ACK:
+		s->exit_acked = 1;
+		break;
 	default:
 		break; /* a newer daemon's message: ignored */
 	}

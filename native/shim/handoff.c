@@ -54,15 +54,7 @@ int handoff_main(int argc, char **argv)
 	}
 	uint32_t hdr[2] = { BM_ATTACH, 4u + (uint32_t)nkeys };
 	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { payload, 4u + (size_t)nkeys } };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	int fd = 3;
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	if (sendmsg(s, &msg, 0) < 0) {
+	if (bp_send_fd(s, 3, iov, 2) < 0) {
 		fprintf(stderr, "berth-shim attach: sendmsg: %s\n", strerror(errno));
 		return 1;
 	}

@@ -31,6 +31,7 @@
 #define DRAIN_IDLE_NS (2000000000ull) /* after the exit, give up on output that stops coming */
 #define BATCH_WINDOW_NS (1000000ull)   /* reads closer than this are a stream worth batching */
 #define BATCH_DELAY_US 250
+#define EXIT_ACK_WAIT_NS (2000000000ull) /* a daemon that does not answer is not waited for longer */
 
 int handoff_main(int argc, char **argv);
 
@@ -301,6 +302,26 @@ static void flush_clients_and_close(struct shim *s)
 	}
 }
 
+static void wait_exit_ack(struct shim *s)
+{
+	uint64_t deadline = mono_ns() + EXIT_ACK_WAIT_NS;
+	struct epoll_event evs[8];
+	while (!s->exit_acked && s->controllers) {
+		uint64_t now = mono_ns();
+		if (now >= deadline)
+			break;
+		int n = epoll_wait(s->epfd, evs, 8, (int)((deadline - now) / 1000000ull) + 1);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			struct ev_src *src = evs[i].data.ptr;
+			if (src->kind == EV_CONTROLLER)
+				controller_event(s, (struct controller *)src, evs[i].events);
+		}
+		free_retired(s);
+	}
+}
+
 static __attribute__((noreturn)) void finish(struct shim *s)
 {
 	log_writer_close(&s->log);
@@ -320,8 +341,13 @@ static __attribute__((noreturn)) void finish(struct shim *s)
 	bp_buf_u32(&b, (uint32_t)s->pid);
 	bp_buf_u64(&b, s->exit_ns);
 	bp_buf_put(&b, oom, oom_len);
-	/* The daemon hears the exit before clients see their stream end (exec inspect right after). */
+	/*
+	 * Clients' streams end only once the daemon has recorded the exit: a client asks for the exit
+	 * code as soon as its stream ends (docker exec inspects the exec), and the daemon may read
+	 * that request before this message. Without a daemon, nothing is waited for.
+	 */
 	controllers_broadcast(s, BM_EXIT, b.data, (uint32_t)b.len);
+	wait_exit_ack(s);
 	flush_clients_and_close(s);
 	if (s->in_fd >= 0)
 		close(s->in_fd);

@@ -97,6 +97,7 @@ struct shim {
 	struct client *clients;
 	struct controller *controllers;
 	struct ev_src *dead;
+	int exit_acked;
 };
 
 /* relay.c: output to clients and log, input from clients */

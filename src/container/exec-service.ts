@@ -36,6 +36,8 @@ export interface ExecRecord {
   exitCode: number | null;
   pid: number;
   shim?: Shim;
+  /** A resize that came while the exec was starting (the CLI sends one right after its start). */
+  pendingSize?: [number, number];
 }
 
 /** How the start of an exec ended, for the API to tell the client. */
@@ -143,6 +145,7 @@ export class ExecService {
     }
     e.shim = shim;
     e.pid = shim.pid;
+    if (e.pendingSize) shim.resize(...e.pendingSize);
     this.o.events.publish({
       type: 'container',
       action: `exec_start: ${e.config.cmd.join(' ')}`,
@@ -166,7 +169,8 @@ export class ExecService {
 
   resize(id: string, rows: number, cols: number): void {
     const e = this.get(id);
-    if (!e.shim) throw new Conflict(`Exec ${id} is not running`);
-    e.shim.resize(rows, cols);
+    if (e.shim) e.shim.resize(rows, cols);
+    else if (e.running) e.pendingSize = [rows, cols];
+    else throw new Conflict(`Exec ${id} is not running`);
   }
 }

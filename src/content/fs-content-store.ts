@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { digestHex, isDigest, type Digest } from '../common/digest.js';
 import { InvalidArgument, NotFound, isNotFoundError } from '../common/errors.js';
 import type { BlobInfo, ContentStore, IngestOptions } from './content-store.js';
+import { pathExists } from '../common/path-exists.js';
 
 /**
  * Blobs as files under the store's directory (`<data-root>/content` in the daemon):
@@ -69,7 +70,7 @@ export class FsContentStore implements ContentStore {
         }
       }
       const target = this.blobPath(digest);
-      if (await exists(target)) {
+      if (await pathExists(target)) {
         await fh.close();
         closed = true;
         await unlink(tmp);
@@ -97,12 +98,12 @@ export class FsContentStore implements ContentStore {
   }
 
   async has(digest: Digest): Promise<boolean> {
-    return exists(this.blobPath(checkDigest(digest)));
+    return pathExists(this.blobPath(checkDigest(digest)));
   }
 
   async path(digest: Digest): Promise<string> {
     const p = this.blobPath(checkDigest(digest));
-    if (!(await exists(p))) throw notFound(digest);
+    if (!(await pathExists(p))) throw notFound(digest);
     return p;
   }
 
@@ -169,12 +170,3 @@ function notFound(digest: Digest, cause?: unknown): NotFound {
   return new NotFound(`blob "${digest}": not found`, { cause });
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch (err) {
-    if (isNotFoundError(err)) return false;
-    throw err;
-  }
-}

@@ -26,6 +26,7 @@ import { BerthError, Internal, InvalidArgument, errnoCode, isNotFoundError, mess
 import { silentLogger, type Logger } from '../common/log.js';
 import { withContext } from './errors.js';
 import { setXattrs, type XattrItem } from './set-xattrs.js';
+import { pathExists } from '../common/path-exists.js';
 
 export interface UnpackOptions {
   /** Give files the owners in the tar; by default when running as root. */
@@ -177,7 +178,7 @@ export class LayerUnpacker {
           this.opaque.add(rel);
           return;
         }
-        if (await lexists(join(this.root, rel))) return;
+        if (await pathExists(join(this.root, rel))) return;
         this.nodes.set(rel, { rel, kind: 'c', mode: 0, major: 0, minor: 0, uid: num(h, 'uid'), gid: num(h, 'gid'), whiteout: true });
       }
       return;
@@ -501,15 +502,6 @@ async function fdWriteAll(fd: number, buf: Buffer): Promise<void> {
   for (let off = 0; off < buf.length; ) off += await fdCall<number>((cb) => fs.write(fd, buf, off, buf.length - off, null, cb));
 }
 
-async function lexists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch (err) {
-    if (isNotFoundError(err)) return false;
-    throw err;
-  }
-}
 
 function depth(rel: string): number {
   if (rel === '') return 0;

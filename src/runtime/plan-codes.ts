@@ -113,6 +113,7 @@ export const ShimMsg = {
   BM_KILL: 4,
   BM_ATTACH: 5,
   BM_CLOSE_STDIN: 6,
+  BM_EXIT_ACK: 7,
   BM_STARTED: 32,
   BM_START_FAILED: 33,
   BM_EXIT: 34,

@@ -229,7 +229,12 @@ export class Shim extends EventEmitter {
   }
 
   onMessage(kind: number, payload: Buffer): void {
-    if (kind === ShimMsg.BM_EXIT) this.finish(decodeExit(payload));
+    if (kind === ShimMsg.BM_EXIT) {
+      this.finish(decodeExit(payload));
+      // After the exit's handlers (microtasks queued when it resolved): the exit is recorded, the
+      // shim may end its clients' streams.
+      queueMicrotask(() => this.send(ShimMsg.BM_EXIT_ACK));
+    }
     else if (kind === ShimMsg.BM_ACK) this.acks.shift()?.();
   }
 

@@ -117,8 +117,9 @@ export async function copyOutput(output: Readable, options: { tty: boolean; stdo
       }
     }
   } catch (err) {
-    // the daemon closing the socket hard at exit is the normal end of a stream
-    if (errnoCode(err) !== 'ECONNRESET' && errnoCode(err) !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    // The daemon closing the socket at the exit is the normal end of a stream, also when it
+    // shows as our input's write failing (EPIPE: keys typed, or a terminal's reply, just then).
+    if (!['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'EPIPE'].includes(errnoCode(err) ?? '')) throw err;
   }
 }
 

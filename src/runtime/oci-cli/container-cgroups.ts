@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidArgument } from '../../common/errors.js';
 import type { OciSpec } from '../../oci/runtime-spec.js';
 import { type CgroupLayout, type CgroupSetup, cgroupSetup } from '../cgroups.js';
@@ -42,23 +41,6 @@ export function systemdCgroupPath(raw: string): string {
   return `/${[...(stem === '-' ? [] : slices), unit].join('/')}`;
 }
 
-/** A new v1 cpuset takes no tasks until it has cpus and mems: each new level copies its parent's. */
-function cpusetRecords(w: RecordWriter, dir: string): void {
-  const missing: string[] = [];
-  let d = dir;
-  while (!existsSync(d)) {
-    missing.unshift(d);
-    d = dirname(d);
-  }
-  const cpus = readFileSync(join(d, 'cpuset.cpus'), 'utf8').trim();
-  const mems = readFileSync(join(d, 'cpuset.mems'), 'utf8').trim();
-  for (const m of missing) {
-    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_EXIST_OK }, m);
-    w.record(PlanOp.BP_WRITE, join(m, 'cpuset.cpus'), cpus);
-    w.record(PlanOp.BP_WRITE, join(m, 'cpuset.mems'), mems);
-  }
-}
-
 /**
  * Places a container in every cgroup hierarchy, as runc does: an absolute cgroupsPath is taken
  * from each hierarchy's root, a relative one (or the container id, when there is none) from the
@@ -99,9 +81,9 @@ export function containerCgroups(
     const dir = join(base(h), path);
     if (h.version === 1) v1Dirs.push({ name: basename(h.mountPoint), dir });
     else unifiedDir = dir;
+    // cgroupSetup has every controller's and named hierarchy (cpuset seeded there): what is left is cgroup2's.
     if (setup.dirs.includes(dir)) continue;
-    if (h.controllers.includes('cpuset')) cpusetRecords(w, dir);
-    else w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, dir);
+    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, dir);
     // v1 through tasks (the one thread of a new process: no RCU grace period); v2 has only cgroup.procs.
     const joinFile = h.version === 1 ? 'tasks' : 'cgroup.procs';
     w.record(PlanOp.BP_WRITE, join(dir, joinFile), '0');
