@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { normalizeHost, parseDaemonArgs } from './config.js';
+
+const files = (m: Record<string, string>) => (p: string) => m[p];
+
+test('parseDaemonArgs takes dockerd\'s flags, with dockerd\'s defaults', () => {
+  const { config } = parseDaemonArgs(['-H', 'unix:///tmp/x.sock', '-H', 'tcp://127.0.0.1:2375', '--data-root', '/d', '--exec-root', '/e', '-p', '/p.pid', '--default-runtime', 'runc', '-l', 'debug'], files({}));
+  assert.deepEqual(config.hosts, ['unix:///tmp/x.sock', 'tcp://127.0.0.1:2375']);
+  assert.equal(config.dataRoot, '/d');
+  assert.equal(config.execRoot, '/e');
+  assert.equal(config.pidfile, '/p.pid');
+  assert.equal(config.defaultRuntime, 'runc');
+  assert.equal(config.logLevel, 'debug');
+  const d = parseDaemonArgs([], files({})).config;
+  assert.deepEqual(d.hosts, ['unix:///run/berth/berth.sock']);
+  assert.equal(d.dataRoot, '/var/lib/berth');
+});
+
+test('parseDaemonArgs reads daemon.json keys and refuses a directive given twice, as dockerd does', () => {
+  const f = files({ '/c.json': JSON.stringify({ 'data-root': '/from-file', runtimes: { crun2: { path: '/usr/bin/crun' } }, debug: true }) });
+  const { config } = parseDaemonArgs(['--config-file', '/c.json'], f);
+  assert.equal(config.dataRoot, '/from-file');
+  assert.deepEqual(config.runtimes, { crun2: '/usr/bin/crun' });
+  assert.equal(config.logLevel, 'debug');
+  assert.throws(() => parseDaemonArgs(['--config-file', '/c.json', '--data-root', '/x'], f), /the following directives are specified both as a flag and in the configuration file: data-root/);
+  assert.throws(() => parseDaemonArgs(['--config-file', '/missing.json'], f), /open \/missing.json: no such file or directory/);
+  assert.throws(() => parseDaemonArgs(['--config-file', '/bad.json'], files({ '/bad.json': '{' })), /unable to configure the Berth daemon with file \/bad.json/);
+  assert.throws(() => parseDaemonArgs(['--log-level', 'loud'], f), /unable to parse logging level: loud/);
+});
+
+test('normalizeHost reads -H values as dockerd does', () => {
+  assert.equal(normalizeHost('/run/x.sock'), 'unix:///run/x.sock');
+  assert.equal(normalizeHost('127.0.0.1:2376'), 'tcp://127.0.0.1:2376');
+  assert.equal(normalizeHost('localhost'), 'tcp://localhost:2375');
+});

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OciSpec } from '../oci/runtime-spec.js';
+import type { CgroupLayout } from './cgroups.js';
+import { CLONE_NEW } from './linux-constants.js';
+import { PlanOp } from './plan-codes.js';
+import { compileExecPlan, compileInitPlan } from './plan.js';
+
+const opName = new Map<number, string>(Object.entries(PlanOp).map(([k, v]) => [v, k.slice(3)]));
+
+/** The records of a plan as [op, first string of the payload after `skip` bytes]. */
+function records(plan: Buffer): { op: string; payload: Buffer }[] {
+  const out: { op: string; payload: Buffer }[] = [];
+  for (let off = 0; off < plan.length; ) {
+    const tag = plan.readUInt16LE(off);
+    const len = plan.readUInt32LE(off + 4);
+    out.push({ op: opName.get(tag) ?? String(tag), payload: plan.subarray(off + 8, off + 8 + len) });
+    off += 8 + len;
+  }
+  return out;
+}
+const strings = (p: Buffer, skip = 0) => p.subarray(skip).toString().split('\0').filter(Boolean);
+
+const layout: CgroupLayout = {
+  version: 1,
+  controllers: new Map([['memory', '/cg/memory'], ['pids', '/cg/pids']]),
+  named: new Map(),
+  unified: '',
+  hasSwapAccounting: false,
+};
+
+const spec = (terminal = false): OciSpec => ({
+  ociVersion: '1.2.0',
+  process: { terminal, user: { uid: 1000, gid: 1000, additionalGids: [1000, 10] }, args: ['sh', '-c', 'true'], env: ['PATH=/bin:/usr/bin'], cwd: '/work' },
+  root: { path: '/rootfs' },
+  hostname: 'box',
+  mounts: [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['newinstance', 'ptmxmode=0666'] },
+  ],
+  linux: {
+    namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'ipc', path: '/proc/1/ns/ipc' }],
+    cgroupsPath: '/berth/c1',
+    resources: { memory: { limit: 1 << 20 }, pids: { limit: 10 } },
+    maskedPaths: ['/proc/kcore'],
+  },
+});
+
+test('compileInitPlan creates the namespaces, joins cgroups first, mounts parents before children, pivots, then runs the program', () => {
+  const { plan, cgroups } = compileInitPlan(spec(), { cgroups: layout, rootfsMount: { type: 'overlay', source: 'overlay', options: ['lowerdir=/l'] } });
+  const r = records(plan);
+  const ops = r.map((x) => x.op);
+  const flags = r[0]!.payload.readBigUInt64LE(0);
+  assert.equal(ops[0], 'CLONE_FLAGS');
+  assert.equal(flags, BigInt(CLONE_NEW.pid | CLONE_NEW.mount | CLONE_NEW.network | CLONE_NEW.uts), 'the joined ipc namespace is not created');
+  const joins = r.filter((x) => x.op === 'WRITE' && strings(x.payload)[0]!.endsWith('/tasks')).map((x) => strings(x.payload)[0]);
+  assert.deepEqual(joins, ['/cg/memory/berth/c1/tasks', '/cg/pids/berth/c1/tasks']);
+  assert.ok(ops.indexOf('WRITE') < ops.indexOf('SETNS') && ops.indexOf('SETNS') < ops.indexOf('MOUNT'), 'cgroups, then namespaces, then mounts');
+  const mountTargets = r.filter((x) => x.op === 'MOUNT').map((x) => strings(x.payload, 8)[1] ?? strings(x.payload, 8)[0]);
+  assert.deepEqual(mountTargets.slice(1, 5), ['/rootfs', '/rootfs/proc', '/rootfs/dev', '/rootfs/dev/pts']);
+  assert.ok(ops.indexOf('PIVOT_ROOT') > ops.lastIndexOf('MKNOD'), 'devices are made under the new root before pivoting');
+  assert.ok(ops.indexOf('MASK') > ops.indexOf('PIVOT_ROOT'));
+  assert.ok(ops.indexOf('SETUID') > ops.indexOf('SETGID') && ops.indexOf('CHDIR') > ops.indexOf('SETUID'), 'chdir as the user');
+  assert.deepEqual(r.filter((x) => x.op === 'ARG').map((x) => strings(x.payload)[0]), ['sh', '-c', 'true']);
+  assert.equal(ops.at(-1), 'EXEC');
+  assert.equal(strings(r.at(-1)!.payload)[0], '/bin:/usr/bin', 'the program is looked up in the config\'s PATH');
+  assert.equal(ops.includes('CONSOLE_NEW'), false);
+  assert.deepEqual(cgroups.leaves, ['/cg/memory/berth/c1', '/cg/pids/berth/c1']);
+});
+
+test('compileInitPlan makes a terminal in the container\'s devpts after pivot_root and binds it to /dev/console', () => {
+  const ops = records(compileInitPlan(spec(true), { cgroups: layout }).plan).map((x) => x.op);
+  assert.ok(ops.indexOf('CONSOLE_NEW') > ops.indexOf('PIVOT_ROOT'));
+  assert.equal(ops[ops.indexOf('CONSOLE_NEW') + 1], 'BIND_TTY');
+  assert.ok(ops.indexOf('SET_CTTY') > ops.indexOf('CONSOLE_NEW'));
+});
+
+test('compileExecPlan joins cgroups while the host is in view, then the namespaces, then forks into the pid namespace', () => {
+  const proc = { ...spec(true).process!, args: ['ls'] };
+  const ops = records(compileExecPlan(proc, { initPid: 42, namespaces: ['pid', 'mount', 'ipc'], cgroupProcs: ['/cg/pids/berth/c1/tasks'] })).map((x) => x.op);
+  assert.deepEqual(ops.slice(0, 6), ['WRITE', 'SETNS', 'SETNS', 'SETNS', 'FORK', 'CONSOLE_NEW']);
+  assert.equal(ops.at(-1), 'EXEC');
+});
