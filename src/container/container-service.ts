@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomId } from '../common/digest.js';
 import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
@@ -212,7 +212,8 @@ export class ContainerService {
     } catch (err) {
       this.o.store.releaseName(name, id);
       await this.o.snapshots.remove(id).catch(() => {});
-      await this.o.store.delete(rec).catch(() => {});
+      if (this.o.store.find(id)) await this.o.store.delete(rec).catch(() => {});
+      else await rm(dir, { recursive: true, force: true }).catch(() => {});
       throw err;
     }
     this.event(rec, 'create');

@@ -79,7 +79,7 @@ export class FsContentStore implements ContentStore {
       await fh.datasync();
       await fh.close();
       closed = true;
-      // TODO(#content-dir-fsync): fsync blobs/sha256 too if a power loss right after commit must keep the name
+      // TODO(#3): fsync blobs/sha256 too if a power loss right after commit must keep the name
       await rename(tmp, target);
       return { digest, size };
     } catch (err) {
