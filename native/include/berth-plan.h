@@ -59,6 +59,9 @@ enum bp_op {
 	BP_BIND_TTY = 46,     /* path: bind-mount the terminal that is fd 0 there (/dev/console) */
 	BP_CONSOLE_NEW = 47,  /* u16 rows | u16 cols: open a pty on the process's own /dev/ptmx, make the slave
 	                         its fds 0-2, and send the master to the spawner (BP_REPORT_CONSOLE) */
+	BP_ROOT = 48,         /* path: the container's root, once mounted. From here on, a path without a
+	                         leading '/' in MKDIR, TOUCH, MKNOD, SYMLINK and a MOUNT target is resolved
+	                         inside it (openat2 RESOLVE_IN_ROOT): an image's symlinks never lead out */
 	BP_OP_MAX = 64
 };
 
@@ -132,5 +135,50 @@ enum bp_shim_msg {
 #define BS_STREAM_STDIN 0
 #define BS_STREAM_STDOUT 1
 #define BS_STREAM_STDERR 2
+
+/*
+ * ---- berth-seccomp: a seccomp filter to compile ----
+ * Records on stdin, in any order except that BF_ARG records belong to the BF_RULE before them.
+ * The classic BPF program (struct sock_filter[], host byte order) goes to stdout: the payload of
+ * BP_SECCOMP. TypeScript (src/runtime/seccomp/) has already decided every action and condition.
+ */
+enum bp_filter_rec {
+	BF_DEFAULT = 200,     /* u32 action (bp_filter_action) | u32 errno (ERRNO) or message (TRACE): for syscalls no rule matches */
+	BF_ARCH = 201,        /* libseccomp architecture name ("x86", "x32", "aarch64"...): covered besides the native one */
+	BF_FLAGS = 202,       /* u32 BF_FLAG_*: checked against what libseccomp and the kernel support */
+	BF_RULE = 203,        /* u32 action | u32 errno or message | syscall name; unknown names are skipped */
+	BF_ARG = 204,         /* u32 index | u32 op (bp_filter_cmp) | u64 value | u64 value two: a condition of the rule
+	                         before it; all of a rule's conditions must hold (MASKED_EQ: value is the mask) */
+	BF_BINARY_TREE = 205, /* (empty): let libseccomp sort the rules into a binary tree (long rule lists) */
+	BF_ENOSYS_STUB = 206  /* (empty): syscalls numbered above every syscall the rules name (per architecture)
+	                         fail with ENOSYS, not the default action: newer than the profile, so a caller
+	                         falls back as on an older kernel */
+};
+
+enum bp_filter_action {
+	BF_ACT_KILL_THREAD = 1,
+	BF_ACT_KILL_PROCESS = 2,
+	BF_ACT_TRAP = 3,
+	BF_ACT_ERRNO = 4,
+	BF_ACT_TRACE = 5,
+	BF_ACT_LOG = 6,
+	BF_ACT_ALLOW = 7
+};
+
+/* Comparisons of an argument condition, in libseccomp's order. */
+enum bp_filter_cmp {
+	BF_CMP_NE = 1,
+	BF_CMP_LT = 2,
+	BF_CMP_LE = 3,
+	BF_CMP_EQ = 4,
+	BF_CMP_GE = 5,
+	BF_CMP_GT = 6,
+	BF_CMP_MASKED_EQ = 7
+};
+
+#define BF_FLAG_TSYNC 1u      /* SECCOMP_FILTER_FLAG_TSYNC */
+#define BF_FLAG_LOG 2u        /* SECCOMP_FILTER_FLAG_LOG */
+#define BF_FLAG_SPEC_ALLOW 4u /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+#define BF_MAX_ARGS 6         /* a syscall has at most six arguments */
 
 #endif

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
@@ -63,6 +64,140 @@ static int fail_plan(struct bp_failure *f)
 	return fail(f, BP_SYS_PLAN, "");
 }
 
+/*
+ * The container's root (BP_ROOT). Paths without a leading '/' are resolved inside it with
+ * openat2(RESOLVE_IN_ROOT): '..' and absolute symlinks stop at the root, so an image cannot make a
+ * mount, a device or a directory land on the host (CVE-2021-30465 and its kind).
+ */
+static int root_fd = -1;
+
+static int in_root(const char *path)
+{
+	return path[0] != '/';
+}
+
+static int open_in_root(const char *rel, int flags, mode_t mode)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .mode = (flags & O_CREAT) ? mode : 0,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	if (root_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	return (int)syscall(SYS_openat2, root_fd, rel[0] ? rel : ".", &how, sizeof(how));
+}
+
+/* The parent of rel, opened inside the root, and rel's last component. */
+static int open_parent_in_root(const char *rel, char *name, size_t name_size)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", rel);
+	size_t n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	char *slash = strrchr(buf, '/');
+	snprintf(name, name_size, "%s", slash ? slash + 1 : buf);
+	if (!slash)
+		return open_in_root("", O_PATH | O_DIRECTORY, 0);
+	*slash = 0;
+	return open_in_root(buf, O_PATH | O_DIRECTORY, 0);
+}
+
+/* Joins a/b and folds "." and ".." lexically, never above the root: "x/../../y" is "y". */
+static int join_in_root(const char *a, const char *b, char *out, size_t size)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s/%s", a, b) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	size_t n = 0;
+	out[0] = 0;
+	for (char *save = NULL, *c = strtok_r(tmp, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *slash = strrchr(out, '/');
+			n = slash ? (size_t)(slash - out) : 0;
+			out[n] = 0;
+			continue;
+		}
+		int w = snprintf(out + n, size - n, "%s%s", n ? "/" : "", c);
+		if (w < 0 || (size_t)w >= size - n) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		n += (size_t)w;
+	}
+	if (!n)
+		snprintf(out, size, ".");
+	return 0;
+}
+
+/*
+ * mkdir -p inside the root: every prefix is resolved in the root before a missing part is made,
+ * and a symlink on the way is followed as the container would see it (its target made inside the
+ * root), as runc's MkdirAllInRoot does.
+ */
+static int mkdir_in_root_depth(const char *rel, mode_t mode, int depth)
+{
+	char buf[PATH_MAX];
+	if (depth > 40) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	size_t n = strlen(buf);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char saved = buf[i];
+		buf[i] = 0;
+		int fd = open_in_root(buf, O_PATH | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			close(fd);
+			buf[i] = saved;
+			continue;
+		}
+		if (errno != ENOENT)
+			return -1;
+		char name[NAME_MAX + 1];
+		autoclose int parent = open_parent_in_root(buf, name, sizeof(name));
+		if (parent < 0)
+			return -1;
+		if (mkdirat(parent, name, mode) == 0) {
+			buf[i] = saved;
+			continue;
+		}
+		if (errno != EEXIST)
+			return -1;
+		/* It exists but is no directory reachable in the root: a symlink to follow, or a file. */
+		char link[PATH_MAX];
+		ssize_t ln = readlinkat(parent, name, link, sizeof(link) - 1);
+		if (ln < 0) {
+			errno = ENOTDIR;
+			return -1;
+		}
+		link[ln] = 0;
+		char dir[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+		char *slash = strrchr(buf, '/');
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - buf) : 0, buf);
+		if (join_in_root(link[0] == '/' ? "" : dir, link, target, sizeof(target)) < 0 ||
+		    join_in_root(target, saved ? buf + i + 1 : "", next, sizeof(next)) < 0)
+			return -1;
+		return mkdir_in_root_depth(next, mode, depth + 1);
+	}
+	return 0;
+}
+
+static int mkdir_in_root(const char *rel, mode_t mode)
+{
+	return mkdir_in_root_depth(rel, mode, 0);
+}
+
 static int push(char ***v, size_t *n, size_t *cap, const char *s)
 {
 	if (*n + 2 > *cap) {
@@ -84,6 +219,8 @@ static int op_mkdir(const struct bp_rec *r, struct bp_failure *f)
 	const char *path = bp_str(r, 8, 0);
 	if (bp_u32(r, 0, &mode) || bp_u32(r, 4, &flags) || !path)
 		return fail_plan(f);
+	if (in_root(path))
+		return mkdir_in_root(path, mode) < 0 ? fail(f, BP_SYS_MKDIR, path) : 0;
 	if (flags & BP_MKDIR_PARENTS) {
 		char buf[PATH_MAX];
 		if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
@@ -128,7 +265,18 @@ static int op_mount(const struct bp_rec *r, struct bp_failure *f)
 	const char *fstype = bp_str(r, 8, 2), *data = bp_str(r, 8, 3);
 	if (bp_u64(r, 0, &flags) || !src || !target || !fstype || !data)
 		return fail_plan(f);
-	if (mount(*src ? src : NULL, target, *fstype ? fstype : NULL, (unsigned long)flags, *data ? data : NULL) < 0)
+	const char *at = target;
+	char proc[64];
+	autoclose int fd = -1;
+	if (in_root(target)) {
+		/* Mount onto what the target is inside the root, through its descriptor. */
+		fd = open_in_root(target, O_PATH, 0);
+		if (fd < 0)
+			return fail(f, BP_SYS_OPEN, target);
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		at = proc;
+	}
+	if (mount(*src ? src : NULL, at, *fstype ? fstype : NULL, (unsigned long)flags, *data ? data : NULL) < 0)
 		return fail(f, BP_SYS_MOUNT, target);
 	return 0;
 }
@@ -140,10 +288,21 @@ static int op_mknod(const struct bp_rec *r, struct bp_failure *f)
 	if (bp_u32(r, 0, &mode) || bp_u32(r, 4, &major) || bp_u32(r, 8, &minor) || bp_u32(r, 12, &uid) ||
 	    bp_u32(r, 16, &gid) || !path)
 		return fail_plan(f);
-	if (mknod(path, mode, makedev(major, minor)) < 0)
+	int dirfd = AT_FDCWD;
+	char name[NAME_MAX + 1];
+	const char *at = path;
+	autoclose int parent = -1;
+	if (in_root(path)) {
+		parent = open_parent_in_root(path, name, sizeof(name));
+		if (parent < 0)
+			return fail(f, BP_SYS_OPEN, path);
+		dirfd = parent;
+		at = name;
+	}
+	if (mknodat(dirfd, at, mode, makedev(major, minor)) < 0)
 		return fail(f, BP_SYS_MKNOD, path);
 	/* mknod honours the umask; the plan's mode is meant exactly. */
-	if (chmod(path, mode & 07777) < 0 || chown(path, uid, gid) < 0)
+	if (fchmodat(dirfd, at, mode & 07777, 0) < 0 || fchownat(dirfd, at, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return fail(f, BP_SYS_CHOWN, path);
 	return 0;
 }
@@ -153,7 +312,18 @@ static int op_symlink(const struct bp_rec *r, struct bp_failure *f)
 	const char *target = bp_str(r, 0, 0), *link = bp_str(r, 0, 1);
 	if (!target || !link)
 		return fail_plan(f);
-	if (symlink(target, link) < 0 && errno != EEXIST)
+	int dirfd = AT_FDCWD;
+	char name[NAME_MAX + 1];
+	const char *at = link;
+	autoclose int parent = -1;
+	if (in_root(link)) {
+		parent = open_parent_in_root(link, name, sizeof(name));
+		if (parent < 0)
+			return fail(f, BP_SYS_OPEN, link);
+		dirfd = parent;
+		at = name;
+	}
+	if (symlinkat(target, dirfd, at) < 0 && errno != EEXIST)
 		return fail(f, BP_SYS_SYMLINK, link);
 	return 0;
 }
@@ -164,7 +334,9 @@ static int op_touch(const struct bp_rec *r, struct bp_failure *f)
 	const char *path = bp_str(r, 4, 0);
 	if (bp_u32(r, 0, &mode) || !path)
 		return fail_plan(f);
-	autoclose int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* In the root, a symlink is followed to where it points inside the root, as runc does. */
+	autoclose int fd = in_root(path) ? open_in_root(path, O_WRONLY | O_CREAT, mode)
+					 : open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return fail(f, BP_SYS_OPEN, path);
 	return 0;
@@ -551,6 +723,15 @@ static int run_one(const struct bp_plan *plan, size_t i, int report, int *nsfd, 
 		return op_mask(r, f);
 	case BP_CONSOLE_NEW:
 		return op_console_new(r, report, f);
+	case BP_ROOT:
+		if (!(s = bp_str(r, 0, 0)))
+			return fail_plan(f);
+		if (root_fd >= 0)
+			close(root_fd);
+		root_fd = open(s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0)
+			return fail(f, BP_SYS_OPEN, s);
+		return 0;
 	case BP_BIND_TTY: {
 		char tty[PATH_MAX];
 		if (!(s = bp_str(r, 0, 0)))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -77,6 +78,11 @@ static void reset_signals(void)
 static __attribute__((noreturn)) void child_main(const struct bp_plan *plan, const struct bp_stdio *stdio, int report)
 {
 	struct bp_failure f = { 0 };
+	/*
+	 * Until it execs, this process is a copy of the shim: other processes of a container must not
+	 * reach it through /proc/<pid>/exe or /proc/<pid>/fd (CVE-2019-5736). The exec resets it.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (setup_stdio(stdio) < 0) {
 		f.sys = BP_SYS_DUP;
 		f.err = errno;

@@ -42,6 +42,7 @@ export const PlanOp = {
   BP_READONLY: 45,
   BP_BIND_TTY: 46,
   BP_CONSOLE_NEW: 47,
+  BP_ROOT: 48,
   BP_OP_MAX: 64,
 } as const;
 

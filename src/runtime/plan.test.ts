@@ -58,7 +58,8 @@ test('compileInitPlan creates the namespaces, joins cgroups first, mounts parent
   assert.deepEqual(joins, ['/cg/memory/berth/c1/tasks', '/cg/pids/berth/c1/tasks']);
   assert.ok(ops.indexOf('WRITE') < ops.indexOf('SETNS') && ops.indexOf('SETNS') < ops.indexOf('MOUNT'), 'cgroups, then namespaces, then mounts');
   const mountTargets = r.filter((x) => x.op === 'MOUNT').map((x) => strings(x.payload, 8)[1] ?? strings(x.payload, 8)[0]);
-  assert.deepEqual(mountTargets.slice(1, 5), ['/rootfs', '/rootfs/proc', '/rootfs/dev', '/rootfs/dev/pts']);
+  assert.deepEqual(mountTargets.slice(1, 5), ['/rootfs', 'proc', 'dev', 'dev/pts'], 'the root, then mounts inside it by relative paths, parents first');
+  assert.ok(ops.indexOf('ROOT') > ops.indexOf('MOUNT') && ops.indexOf('ROOT') < ops.lastIndexOf('MOUNT'), 'the root is fixed once mounted, before the mounts inside it');
   assert.ok(ops.indexOf('PIVOT_ROOT') > ops.lastIndexOf('MKNOD'), 'devices are made under the new root before pivoting');
   assert.ok(ops.indexOf('MASK') > ops.indexOf('PIVOT_ROOT'));
   assert.ok(ops.indexOf('SETUID') > ops.indexOf('SETGID') && ops.indexOf('CHDIR') > ops.indexOf('SETUID'), 'chdir as the user');

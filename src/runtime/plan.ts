@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { posix } from 'node:path';
 import { InvalidArgument } from '../common/errors.js';
 import type { OciMount, OciNamespaceType, OciProcess, OciSpec } from '../oci/runtime-spec.js';
 import { type CgroupLayout, type CgroupSetup, cgroupSetup } from './cgroups.js';
@@ -105,9 +105,18 @@ function isFile(path: string): boolean {
   }
 }
 
-/** Mounts one OCI mount under rootfs, creating its mount point. */
-function mountRecords(w: RecordWriter, rootfs: string, m: OciMount, hasOwnNetns: boolean): void {
-  const target = join(rootfs, m.destination);
+/**
+ * A path inside the container's root as the plan carries it: relative, so that the C side resolves
+ * it inside the root (BP_ROOT) and no symlink of the image can lead it out.
+ */
+function inRoot(path: string): string {
+  const rel = posix.normalize(`/${path}`).slice(1);
+  return rel === '' ? '.' : rel;
+}
+
+/** Mounts one OCI mount under the root, creating its mount point. */
+function mountRecords(w: RecordWriter, m: OciMount, hasOwnNetns: boolean): void {
+  const target = inRoot(m.destination);
   let type = m.type ?? '';
   let source = m.source ?? '';
   const parsed = parseMountOptions(m.options);
@@ -124,7 +133,7 @@ function mountRecords(w: RecordWriter, rootfs: string, m: OciMount, hasOwnNetns:
   const isBind = type === 'bind' || (flags & MS.BIND) !== 0;
   if (isBind) flags |= MS.BIND;
   if (isBind && isFile(source)) {
-    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, join(target, '..'));
+    w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, inRoot(posix.dirname(`/${target}`)));
     w.record(PlanOp.BP_TOUCH, { u32: 0o644 }, target);
   } else {
     w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, target);
@@ -183,10 +192,12 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
   } else {
     w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REC }, rootfs, rootfs, '', '');
   }
+  // From here on, paths inside the container are resolved inside its root.
+  w.record(PlanOp.BP_ROOT, rootfs);
   if (opts.startFifo) w.record(PlanOp.BP_FIFO_OPEN, opts.startFifo);
 
   const mounts = spec.mounts ?? [];
-  for (const m of mounts) mountRecords(w, rootfs, m, hasOwn('network'));
+  for (const m of mounts) mountRecords(w, m, hasOwn('network'));
   const devIsTmpfs = mounts.some((m) => m.destination === '/dev' && m.type === 'tmpfs');
   if (devIsTmpfs) {
     const devices = new Map<string, [number, number, number, number, number]>();
@@ -196,18 +207,18 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
       devices.set(d.path, [kind | (d.fileMode ?? 0o666), d.major ?? 0, d.minor ?? 0, d.uid ?? 0, d.gid ?? 0]);
     }
     for (const [path, [mode, major, minor, uid, gid]] of devices) {
-      w.record(PlanOp.BP_MKNOD, { u32: mode }, { u32: major }, { u32: minor }, { u32: uid }, { u32: gid }, join(rootfs, path));
+      w.record(PlanOp.BP_MKNOD, { u32: mode }, { u32: major }, { u32: minor }, { u32: uid }, { u32: gid }, inRoot(path));
     }
     const links: [string, string][] = [
       ['/proc/self/fd', 'fd'], ['/proc/self/fd/0', 'stdin'], ['/proc/self/fd/1', 'stdout'], ['/proc/self/fd/2', 'stderr'],
       ['pts/ptmx', 'ptmx'],
       ...(existsSync('/proc/kcore') ? ([['/proc/kcore', 'core']] as [string, string][]) : []),
     ];
-    for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, join(rootfs, 'dev', name));
-    if (proc.terminal) w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, join(rootfs, 'dev/console'));
+    for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, inRoot(`dev/${name}`));
+    if (proc.terminal) w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, inRoot('dev/console'));
   }
   // runc creates a missing working directory.
-  w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, join(rootfs, proc.cwd || '/'));
+  w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, inRoot(proc.cwd || '/'));
 
   w.record(PlanOp.BP_PIVOT_ROOT, rootfs);
   // The terminal comes from the container's own devpts, as runc makes it: the program sees /dev/pts/N.
