@@ -6,7 +6,8 @@ import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { nowRfc3339Nano, rfc3339NanoFromMs, ZERO_TIME } from '../common/time.js';
 import type { Image } from '../image/image.js';
-import { cgroupPids, setFrozen, wasOomKilled, type CgroupLayout } from '../runtime/cgroups.js';
+import { applyResources, cgroupPids, setFrozen, wasOomKilled, type CgroupLayout } from '../runtime/cgroups.js';
+import { networkStats, readCgroupStats, systemCpuUsage, type CgroupStats } from '../runtime/cgroup-stats.js';
 import { exitCodeOf, readExitFile, ShimStartError, type AttachStream, type Shim, type ShimExit } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
@@ -15,7 +16,7 @@ import type { ContainerStore } from './container-store.js';
 import { alreadyPaused, alreadyStarted, alreadyStopped, cannotKill, cannotRemoveRunning, cannotStartPaused, notPaused, notRunning } from './errors.js';
 import { etcFilePaths, writeEtcFiles } from './etc-files.js';
 import { generateName } from './name-generator.js';
-import { buildSpec } from './oci-spec-builder.js';
+import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
@@ -34,6 +35,22 @@ export interface CreateOptions {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** What docker update may change. */
+export interface ResourceUpdate {
+  memory?: number;
+  memorySwap?: number;
+  memoryReservation?: number;
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  nanoCpus?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: number | null;
+  blkioWeight?: number;
+  restartPolicy?: HostConfig['restartPolicy'];
+}
+
 export interface ContainerServiceOptions {
   store: ContainerStore;
   images: ImageLookup;
@@ -46,6 +63,8 @@ export interface ContainerServiceOptions {
   cgroupParent: string;
   hostCapabilities: string[];
   hostHostname: string;
+  /** The static init of --init. */
+  initBinary?: string;
 }
 
 interface Waiter {
@@ -65,7 +84,7 @@ function defaultHostConfig(h: Partial<HostConfig>, runtime: string): HostConfig 
     cpusetCpus: '', cpusetMems: '', pidsLimit: null, blkioWeight: 0, ulimits: [], sysctls: {}, tmpfs: {}, shmSize: 67108864,
     consoleSize: null, dns: [], dnsOptions: [], dnsSearch: [], extraHosts: [], oomScoreAdj: 0, cgroupParent: '',
     pidMode: '', ipcMode: 'private', utsMode: '', maskedPaths: null, readonlyPaths: null, portBindings: {},
-    publishAllPorts: false, volumesFrom: [],
+    publishAllPorts: false, volumesFrom: [], devices: [],
     ...Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)),
   } as HostConfig;
 }
@@ -255,6 +274,7 @@ export class ContainerService {
         etc: etcFilePaths(this.o.store.dir(rec.id)),
         hostCapabilities: this.o.hostCapabilities,
         cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
+        ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}),
       });
       task = await sup.start({
         id: rec.id,
@@ -520,6 +540,64 @@ export class ContainerService {
     rec.name = name;
     await this.o.store.save(rec);
     this.event(rec, 'rename', { oldName: `/${old}` });
+  }
+
+  /**
+   * docker update: new limits (and restart policy), applied at once to a running container and
+   * kept for its next starts. Docker's checks and texts for conflicting values.
+   */
+  async update(ref: string, u: ResourceUpdate): Promise<string[]> {
+    const rec = this.resolve(ref);
+    const h = { ...rec.hostConfig };
+    const set = <K extends keyof ResourceUpdate & keyof HostConfig>(k: K) => {
+      if (u[k] !== undefined) (h as Record<string, unknown>)[k] = u[k];
+    };
+    for (const k of ['memory', 'memorySwap', 'memoryReservation', 'cpuShares', 'cpuPeriod', 'cpuQuota', 'nanoCpus', 'cpusetCpus', 'cpusetMems', 'pidsLimit', 'blkioWeight'] as const) set(k);
+    if (u.restartPolicy) {
+      if (rec.hostConfig.autoRemove && u.restartPolicy.name !== 'no' && u.restartPolicy.name !== '') {
+        throw new InvalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      h.restartPolicy = u.restartPolicy;
+    }
+    if (h.nanoCpus && (h.cpuPeriod || h.cpuQuota) && (u.nanoCpus || u.cpuPeriod || u.cpuQuota)) {
+      throw new InvalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    }
+    if (u.memory !== undefined && u.memory !== 0 && u.memory < 6 * 1024 * 1024) throw new InvalidArgument('Minimum memory limit allowed is 6MB');
+    if (h.memory && h.memorySwap > 0 && h.memorySwap < h.memory) {
+      throw new InvalidArgument(
+        u.memorySwap === undefined
+          ? 'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time'
+          : 'Minimum memoryswap limit should be larger than memory limit, see usage',
+      );
+    }
+    if (u.pidsLimit !== undefined && u.pidsLimit !== null && u.pidsLimit < -1) throw new InvalidArgument(`invalid pids limit ${u.pidsLimit}`);
+    const task = this.task(rec.id);
+    if (task && isRunningStatus(rec.state.status)) {
+      await applyResources(this.o.cgroups, `${rec.hostConfig.cgroupParent || this.o.cgroupParent}/${rec.id}`, {
+        ...resourcesOf(h),
+        // Lifting a limit writes the unlimited values (an absent field would leave the old one).
+        ...(u.pidsLimit !== undefined && !h.pidsLimit ? { pids: { limit: -1 } } : {}),
+      }).catch((err) => {
+        throw new InvalidArgument(`Cannot update container ${rec.id}: ${messageOf(err)}`, { cause: err });
+      });
+    }
+    rec.hostConfig = h;
+    await this.o.store.save(rec);
+    this.event(rec, 'update');
+    return [];
+  }
+
+  /** A sample of the running container's resource use. */
+  async stats(ref: string): Promise<{ rec: ContainerRecord; cgroup: CgroupStats; systemCpu: number; networks: Record<string, Record<string, number>> } | { rec: ContainerRecord }> {
+    const rec = this.resolve(ref);
+    const task = this.task(rec.id);
+    if (!task || !isRunningStatus(rec.state.status)) return { rec };
+    const [cgroup, systemCpu, networks] = await Promise.all([
+      readCgroupStats(task.cgroups, this.o.cgroups),
+      systemCpuUsage(),
+      networkStats(task.shim.pid),
+    ]);
+    return { rec, cgroup, systemCpu, networks };
   }
 
   /** The pids of the container's processes (from its cgroup). */

@@ -96,6 +96,7 @@ export interface HostConfig {
   portBindings: Record<string, { hostIp: string; hostPort: string }[]>;
   publishAllPorts: boolean;
   volumesFrom: string[];
+  devices: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
 }
 
 export type ContainerStatus = 'created' | 'restarting' | 'running' | 'removing' | 'paused' | 'exited' | 'dead';

@@ -1,6 +1,7 @@
-import type { OciMount, OciNamespace, OciProcess, OciSpec, OciDeviceRule } from '../oci/runtime-spec.js';
+import type { OciDeviceRule, OciMount, OciNamespace, OciProcess, OciResources, OciSpec } from '../oci/runtime-spec.js';
 import type { ContainerRecord, HostConfig } from './container.js';
 import type { EtcFiles } from './etc-files.js';
+import { allHostDevices, mappedDevices } from './host-devices.js';
 import type { ResolvedUser } from './user-lookup.js';
 
 /** Docker's default capability set (run reference, "Runtime privilege and Linux capabilities"). */
@@ -43,6 +44,8 @@ export interface SpecInputs {
   /** Capabilities the host has (what --privileged gives). */
   hostCapabilities: string[];
   cgroupParent: string;
+  /** The static init that --init mounts at /sbin/docker-init. */
+  initBinary?: string;
 }
 
 function envName(e: string): string {
@@ -125,40 +128,57 @@ export function initProcess(rec: ContainerRecord, user: ResolvedUser, hostCaps: 
   return proc;
 }
 
+/** The cgroup limits of a host config (all but devices), as a start and `docker update` set them. */
+export function resourcesOf(h: HostConfig): Omit<OciResources, 'devices'> {
+  const cpuPeriod = h.nanoCpus ? 100000 : h.cpuPeriod;
+  const cpuQuota = h.nanoCpus ? Math.round((h.nanoCpus * 100000) / 1e9) : h.cpuQuota;
+  return {
+    memory: {
+      ...(h.memory ? { limit: h.memory } : {}),
+      ...(h.memorySwap ? { swap: h.memorySwap } : {}),
+      ...(h.memoryReservation ? { reservation: h.memoryReservation } : {}),
+      ...(h.memorySwappiness !== null && h.memorySwappiness >= 0 ? { swappiness: h.memorySwappiness } : {}),
+      ...(h.oomKillDisable ? { disableOOMKiller: true } : {}),
+    },
+    cpu: {
+      ...(h.cpuShares ? { shares: h.cpuShares } : {}),
+      ...(cpuPeriod ? { period: cpuPeriod } : {}),
+      ...(cpuQuota ? { quota: cpuQuota } : {}),
+      ...(h.cpusetCpus ? { cpus: h.cpusetCpus } : {}),
+      ...(h.cpusetMems ? { mems: h.cpusetMems } : {}),
+    },
+    ...(h.pidsLimit ? { pids: { limit: h.pidsLimit } } : {}),
+    ...(h.blkioWeight ? { blockIO: { weight: h.blkioWeight } } : {}),
+  };
+}
+
 /** Builds the OCI config of a container the way dockerd does (its defaults, then the host config). */
 export function buildSpec(i: SpecInputs): OciSpec {
   const rec = i.record;
   const h = rec.hostConfig;
-  const cpuPeriod = h.nanoCpus ? 100000 : h.cpuPeriod;
-  const cpuQuota = h.nanoCpus ? Math.round((h.nanoCpus * 100000) / 1e9) : h.cpuQuota;
+  const process = initProcess(rec, i.user, i.hostCapabilities);
+  const allMounts = mounts(rec, i.etc);
+  if (h.init && i.initBinary) {
+    // Docker's --init: its init as pid 1, the program as its child.
+    allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });
+    process.args = ['/sbin/docker-init', '--', ...(process.args ?? [])];
+  }
+  const mapped = mappedDevices(h.devices);
+  const devices = h.privileged ? allHostDevices() : mapped.devices;
   return {
     ociVersion: '1.2.0',
-    process: initProcess(rec, i.user, i.hostCapabilities),
+    process,
     root: { path: i.rootfs, readonly: h.readonlyRootfs },
     hostname: rec.config.hostname,
     ...(rec.config.domainname ? { domainname: rec.config.domainname } : {}),
-    mounts: mounts(rec, i.etc),
+    mounts: allMounts,
     linux: {
       namespaces: namespaces(h),
+      ...(devices.length ? { devices } : {}),
       cgroupsPath: `${i.cgroupParent}/${rec.id}`,
       resources: {
-        devices: h.privileged ? [{ allow: true, access: 'rwm' }] : DEFAULT_DEVICE_RULES,
-        memory: {
-          ...(h.memory ? { limit: h.memory } : {}),
-          ...(h.memorySwap ? { swap: h.memorySwap } : {}),
-          ...(h.memoryReservation ? { reservation: h.memoryReservation } : {}),
-          ...(h.memorySwappiness !== null && h.memorySwappiness >= 0 ? { swappiness: h.memorySwappiness } : {}),
-          ...(h.oomKillDisable ? { disableOOMKiller: true } : {}),
-        },
-        cpu: {
-          ...(h.cpuShares ? { shares: h.cpuShares } : {}),
-          ...(cpuPeriod ? { period: cpuPeriod } : {}),
-          ...(cpuQuota ? { quota: cpuQuota } : {}),
-          ...(h.cpusetCpus ? { cpus: h.cpusetCpus } : {}),
-          ...(h.cpusetMems ? { mems: h.cpusetMems } : {}),
-        },
-        ...(h.pidsLimit ? { pids: { limit: h.pidsLimit } } : {}),
-        ...(h.blkioWeight ? { blockIO: { weight: h.blkioWeight } } : {}),
+        devices: h.privileged ? [{ allow: true, access: 'rwm' }] : [...DEFAULT_DEVICE_RULES, ...mapped.rules],
+        ...resourcesOf(h),
       },
       maskedPaths: h.privileged ? [] : (h.maskedPaths ?? DEFAULT_MASKED),
       readonlyPaths: h.privileged ? [] : (h.readonlyPaths ?? DEFAULT_READONLY),

@@ -4,6 +4,7 @@ import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes } from '../api/routes/images.js';
@@ -28,6 +29,7 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
+import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
 import { DaemonSystemBackend } from './system-backend.js';
@@ -146,6 +148,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const containers = new ContainerService({
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
+    initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   await containers.restore();
@@ -184,6 +187,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     },
   }));
   execRoutes(router, new ExecBackendAdapter(execs));
+  containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   const server = new ApiServer(router, log);
   await server.listen(cfg.hosts);

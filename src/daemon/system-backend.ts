@@ -118,7 +118,7 @@ export class DaemonSystemBackend implements SystemBackend {
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true,
       Isolation: '',
-      InitBinary: '',
+      InitBinary: 'docker-init',
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },
       InitCommit: { ID: '' },

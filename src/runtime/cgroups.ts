@@ -88,6 +88,8 @@ export interface CgroupSetup {
   freezeFile?: string;
   /** A file listing the pids of the cgroup (for top). */
   procsFile?: string;
+  /** v1: each controller's directory of the container; v2: every controller in the one directory. */
+  controllerDirs: Map<string, string>;
 }
 
 /** The v1 hierarchies a container joins: every controller Docker uses, as runc places it. */
@@ -101,7 +103,7 @@ function deviceRule(r: NonNullable<OciResources['devices']>[number]): string {
 /** Compiles a cgroups path and resources into the steps of a plan. */
 export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciResources = {}): CgroupSetup {
   const rel = cgroupsPath.startsWith('/') ? cgroupsPath : `/${cgroupsPath}`;
-  const setup: CgroupSetup = { dirs: [], leaves: [], writes: [], procs: [] };
+  const setup: CgroupSetup = { dirs: [], leaves: [], writes: [], procs: [], controllerDirs: new Map() };
   if (layout.version === 2) {
     const dir = join(layout.unified, rel);
     setup.dirs.push(dir);
@@ -118,6 +120,7 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     if (res.pids) w('pids.max', res.pids.limit > 0 ? String(res.pids.limit) : 'max');
     for (const [k, v] of Object.entries(res.unified ?? {})) w(k, v);
     setup.procs.push(join(dir, 'cgroup.procs'));
+    for (const c of ['cpu', 'memory', 'pids', 'io', 'cpuset']) setup.controllerDirs.set(c, dir);
     setup.freezeFile = join(dir, 'cgroup.freeze');
     setup.procsFile = join(dir, 'cgroup.procs');
     setup.oomFile = join(dir, 'memory.events');
@@ -142,6 +145,10 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     const m = layout.controllers.get(ctrl);
     return m ? join(m, rel) : undefined;
   };
+  for (const ctrl of v1Controllers) {
+    const d = dirOf(ctrl);
+    if (d) setup.controllerDirs.set(ctrl, d);
+  }
   const w = (ctrl: string, f: string, v: string) => {
     const d = dirOf(ctrl);
     if (d) setup.writes.push([join(d, f), v]);
@@ -198,6 +205,26 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
 export function wasOomKilled(content: string): boolean {
   const m = /^oom_kill (\d+)$/m.exec(content);
   return m !== null && Number(m[1]) > 0;
+}
+
+/**
+ * Changes the limits of a running container (docker update): the same files a start writes. A
+ * memory limit above the current memory+swap limit must follow it, one below must precede it.
+ */
+export async function applyResources(layout: CgroupLayout, cgroupsPath: string, res: OciResources): Promise<void> {
+  const writes = cgroupSetup(layout, cgroupsPath, res).writes.filter(([f]) => !/cpuset\.(cpus|mems)$/.test(f) || res.cpu?.cpus || res.cpu?.mems);
+  const isSwap = (f: string) => f.endsWith('memory.memsw.limit_in_bytes');
+  const apply = async (list: [string, string][]) => {
+    for (const [f, v] of list) await writeFile(f, v);
+  };
+  try {
+    await apply(writes);
+  } catch (err) {
+    if (!writes.some(([f]) => isSwap(f))) throw err;
+    // Retry with memory+swap before memory.
+    const swapFirst = [...writes.filter(([f]) => isSwap(f)), ...writes.filter(([f]) => !isSwap(f))];
+    await apply(swapFirst);
+  }
 }
 
 /** Freezes or thaws every process of the cgroup. */

@@ -10,7 +10,7 @@ import { RecordWriter } from './record-writer.js';
 
 /**
  * Compiles an OCI config into the flat plan that native/runtime carries out, in runc's order:
- * cgroups, namespaces, mounts under the new root, devices, pivot_root, masked paths, sysctls,
+ * cgroups, namespaces, mounts under the new root, devices, pivot_root, sysctls, read-only and masked paths,
  * session and terminal, user and capabilities, and finally the program.
  */
 
@@ -207,6 +207,10 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
       devices.set(d.path, [kind | (d.fileMode ?? 0o666), d.major ?? 0, d.minor ?? 0, d.uid ?? 0, d.gid ?? 0]);
     }
     for (const [path, [mode, major, minor, uid, gid]] of devices) {
+      const parent = posix.dirname(path);
+      if (parent !== '/dev' && parent !== '/') {
+        w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, inRoot(parent));
+      }
       w.record(PlanOp.BP_MKNOD, { u32: mode }, { u32: major }, { u32: minor }, { u32: uid }, { u32: gid }, inRoot(path));
     }
     const links: [string, string][] = [
@@ -227,10 +231,11 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
     if (devIsTmpfs) w.record(PlanOp.BP_BIND_TTY, '/dev/console');
   }
   if (spec.root?.readonly) w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REMOUNT | MS.RDONLY | MS.REC }, '', '/', '', '');
-  for (const p of linux.readonlyPaths ?? []) w.record(PlanOp.BP_READONLY, p);
-  for (const p of linux.maskedPaths ?? []) w.record(PlanOp.BP_MASK, p);
+  // Sysctls are written before /proc/sys is made read-only, as runc does.
   for (const [k, v] of Object.entries(linux.sysctl ?? {})) w.record(PlanOp.BP_WRITE, `/proc/sys/${k.replace(/\./g, '/')}`, v);
   if (proc.oomScoreAdj !== undefined) w.record(PlanOp.BP_WRITE, '/proc/self/oom_score_adj', String(proc.oomScoreAdj));
+  for (const p of linux.readonlyPaths ?? []) w.record(PlanOp.BP_READONLY, p);
+  for (const p of linux.maskedPaths ?? []) w.record(PlanOp.BP_MASK, p);
 
   w.record(PlanOp.BP_SETSID);
   if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);

@@ -3,3 +3,4 @@ export * from './exec.js';
 export * from './image.js';
 export * from './system.js';
 export * from './stream.js';
+export * from './stats.js';

@@ -122,6 +122,7 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
     ),
     publishAllPorts: h.PublishAllPorts ?? false,
     volumesFrom: strings(h.VolumesFrom, 'VolumesFrom'),
+    devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost ?? '', pathInContainer: d.PathInContainer ?? '', cgroupPermissions: d.CgroupPermissions ?? 'rwm' })),
   };
   if (hostConfig.autoRemove && rp.Name && rp.Name !== 'no') {
     throw new InvalidArgument('can\'t create \'AutoRemove\' container with restart policy');
@@ -206,7 +207,7 @@ export function toApiHostConfig(h: HostConfig): Api.HostConfig {
     CpuQuota: h.cpuQuota,
     CpusetCpus: h.cpusetCpus,
     CpusetMems: h.cpusetMems,
-    Devices: [],
+    Devices: h.devices.map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.cgroupPermissions })),
     MemoryReservation: h.memoryReservation,
     MemorySwap: h.memorySwap,
     MemorySwappiness: h.memorySwappiness,
