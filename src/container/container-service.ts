@@ -4,6 +4,7 @@ import { randomId } from '../common/digest.js';
 import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
+import { setLongTimeout } from '../common/long-timeout.js';
 import { nowRfc3339Nano, rfc3339NanoFromMs, ZERO_TIME } from '../common/time.js';
 import type { Image } from '../image/image.js';
 import { applyResources, cgroupPids, setFrozen, wasOomKilled, type CgroupLayout } from '../runtime/cgroups.js';
@@ -11,6 +12,7 @@ import { networkStats, readCgroupStats, systemCpuUsage, type CgroupStats } from 
 import { exitCodeOf, readExitFile, ShimStartError, type AttachStream, type Shim, type ShimExit } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { checkCapabilities } from './capabilities.js';
 import type { ContainerConfig, ContainerRecord, ContainerStatus, HostConfig } from './container.js';
 import type { ContainerStore } from './container-store.js';
 import { alreadyPaused, alreadyStarted, alreadyStopped, cannotKill, cannotRemoveRunning, cannotStartPaused, notPaused, notRunning } from './errors.js';
@@ -185,6 +187,7 @@ export class ContainerService {
   }
 
   async create(opts: CreateOptions): Promise<{ id: string; warnings: string[] }> {
+    checkCapabilities(opts.hostConfig);
     const image = this.o.images.resolve(opts.config.image);
     const id = randomId();
     const runtime = opts.hostConfig.runtime || this.o.defaultRuntime;
@@ -425,12 +428,12 @@ export class ContainerService {
     await this.signal(rec, task, sig);
     const exited = this.exits.get(rec.id) ?? task.shim.exited();
     if (timeout >= 0) {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel = () => {};
       const timedOut = await Promise.race([
         exited.then(() => false),
-        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeout * 1000))),
+        new Promise<boolean>((r) => (cancel = setLongTimeout(() => r(true), timeout * 1000))),
       ]);
-      clearTimeout(timer);
+      cancel();
       if (timedOut) {
         this.event(rec, 'kill', { signal: String(SIGKILL) });
         task.shim.kill(SIGKILL);

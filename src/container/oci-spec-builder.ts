@@ -1,4 +1,5 @@
 import type { OciDeviceRule, OciMount, OciNamespace, OciProcess, OciResources, OciSpec } from '../oci/runtime-spec.js';
+import { normalizeCapability } from './capabilities.js';
 import type { ContainerRecord, HostConfig } from './container.js';
 import type { EtcFiles } from './etc-files.js';
 import { allHostDevices, mappedDevices } from './host-devices.js';
@@ -66,10 +67,9 @@ export function processEnv(rec: ContainerRecord, home: string, extra: readonly s
 
 function capabilities(h: HostConfig, host: string[]): string[] {
   if (h.privileged) return host;
-  const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
-  const drop = new Set(h.capDrop.map(norm));
+  const drop = new Set(h.capDrop.map(normalizeCapability));
   let caps = drop.has('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.has(c));
-  for (const c of h.capAdd.map(norm)) {
+  for (const c of h.capAdd.map(normalizeCapability)) {
     if (c === 'CAP_ALL') caps = [...host];
     else if (!caps.includes(c)) caps.push(c);
   }

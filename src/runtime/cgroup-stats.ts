@@ -59,7 +59,7 @@ function blkio(s: string): BlkioEntry[] {
 
 /** Reads the container's counters from its cgroups (v1 files, or v2's equivalents). */
 export async function readCgroupStats(setup: CgroupSetup, layout: CgroupLayout): Promise<CgroupStats> {
-  const d = (c: string) => setup.controllerDirs.get(c);
+  const d = (c: string): string | undefined => setup.controllerDirs[c];
   if (layout.version === 2) {
     const dir = d('cpu');
     const [cpuStat, memCur, memPeak, memMax, memStat, pidsCur, pidsMax, io] = await Promise.all([

@@ -89,7 +89,7 @@ export interface CgroupSetup {
   /** A file listing the pids of the cgroup (for top). */
   procsFile?: string;
   /** v1: each controller's directory of the container; v2: every controller in the one directory. */
-  controllerDirs: Map<string, string>;
+  controllerDirs: Record<string, string>;
 }
 
 /** The v1 hierarchies a container joins: every controller Docker uses, as runc places it. */
@@ -103,7 +103,7 @@ function deviceRule(r: NonNullable<OciResources['devices']>[number]): string {
 /** Compiles a cgroups path and resources into the steps of a plan. */
 export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciResources = {}): CgroupSetup {
   const rel = cgroupsPath.startsWith('/') ? cgroupsPath : `/${cgroupsPath}`;
-  const setup: CgroupSetup = { dirs: [], leaves: [], writes: [], procs: [], controllerDirs: new Map() };
+  const setup: CgroupSetup = { dirs: [], leaves: [], writes: [], procs: [], controllerDirs: {} };
   if (layout.version === 2) {
     const dir = join(layout.unified, rel);
     setup.dirs.push(dir);
@@ -120,7 +120,7 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
     if (res.pids) w('pids.max', res.pids.limit > 0 ? String(res.pids.limit) : 'max');
     for (const [k, v] of Object.entries(res.unified ?? {})) w(k, v);
     setup.procs.push(join(dir, 'cgroup.procs'));
-    for (const c of ['cpu', 'memory', 'pids', 'io', 'cpuset']) setup.controllerDirs.set(c, dir);
+    for (const c of ['cpu', 'memory', 'pids', 'io', 'cpuset']) setup.controllerDirs[c] = dir;
     setup.freezeFile = join(dir, 'cgroup.freeze');
     setup.procsFile = join(dir, 'cgroup.procs');
     setup.oomFile = join(dir, 'memory.events');
@@ -147,7 +147,7 @@ export function cgroupSetup(layout: CgroupLayout, cgroupsPath: string, res: OciR
   };
   for (const ctrl of v1Controllers) {
     const d = dirOf(ctrl);
-    if (d) setup.controllerDirs.set(ctrl, d);
+    if (d) setup.controllerDirs[ctrl] = d;
   }
   const w = (ctrl: string, f: string, v: string) => {
     const d = dirOf(ctrl);

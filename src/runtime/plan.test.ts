@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OciSpec } from '../oci/runtime-spec.js';
 import type { CgroupLayout } from './cgroups.js';
-import { CLONE_NEW } from './linux-constants.js';
+import { CLONE_NEW, MS } from './linux-constants.js';
 import { PlanOp } from './plan-codes.js';
 import { compileExecPlan, compileInitPlan } from './plan.js';
 
@@ -75,6 +75,21 @@ test('compileInitPlan makes a terminal in the container\'s devpts after pivot_ro
   assert.ok(ops.indexOf('CONSOLE_NEW') > ops.indexOf('PIVOT_ROOT'));
   assert.equal(ops[ops.indexOf('CONSOLE_NEW') + 1], 'BIND_TTY');
   assert.ok(ops.indexOf('SET_CTTY') > ops.indexOf('CONSOLE_NEW'));
+});
+
+test('compileInitPlan: mounts are slaves of the host by default, and a shared mount under the root is made private first', () => {
+  const propagation = (s: OciSpec, shared: boolean) =>
+    records(compileInitPlan(s, { cgroups: layout, rootMount: { mountPoint: '/srv', shared } }).plan)
+      .filter((x) => x.op === 'MOUNT' && (x.payload.readBigUInt64LE(0) & BigInt(MS.PRIVATE | MS.SLAVE | MS.SHARED)) !== 0n)
+      .map((x) => [Number(x.payload.readBigUInt64LE(0)), strings(x.payload, 8)[0]]);
+  assert.deepEqual(propagation(spec(), true), [[MS.SLAVE | MS.REC, '/']], 'rslave leaves nothing shared');
+  const shared = spec();
+  shared.linux!.rootfsPropagation = 'rshared';
+  assert.deepEqual(propagation(shared, false), [[MS.SHARED | MS.REC, '/'], [MS.PRIVATE, '/srv']], 'rshared makes the root\'s mount shared: private it');
+  const slave = spec();
+  slave.linux!.rootfsPropagation = 'slave';
+  assert.deepEqual(propagation(slave, true), [[MS.SLAVE, '/'], [MS.PRIVATE, '/srv']], 'a non-recursive slave of / leaves /srv shared');
+  assert.deepEqual(propagation(slave, false), [[MS.SLAVE, '/']]);
 });
 
 test('compileExecPlan joins cgroups while the host is in view, then the namespaces, then forks into the pid namespace', () => {

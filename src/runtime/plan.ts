@@ -5,6 +5,7 @@ import type { OciMount, OciNamespaceType, OciProcess, OciSpec } from '../oci/run
 import { type CgroupLayout, type CgroupSetup, cgroupSetup } from './cgroups.js';
 import { CAPABILITIES, CLONE_NEW, MS, RLIMITS, S_IF } from './linux-constants.js';
 import { parseMountOptions } from './mount-options.js';
+import { hostMountOf, type MountEntry } from './mount-table.js';
 import { PlanConst, PlanOp } from './plan-codes.js';
 import { RecordWriter } from './record-writer.js';
 
@@ -22,6 +23,8 @@ export interface InitPlanOptions {
   startFifo?: string;
   /** A console socket to send a new pty's master to (berth-runner). */
   consoleSocket?: string;
+  /** The mount root.path lives on, as the caller's mount table has it; read from /proc/self/mountinfo when not given. */
+  rootMount?: MountEntry;
 }
 
 export interface CompiledPlan {
@@ -115,7 +118,7 @@ function inRoot(path: string): string {
 }
 
 /** Mounts one OCI mount under the root, creating its mount point. */
-function mountRecords(w: RecordWriter, m: OciMount, hasOwnNetns: boolean): void {
+function mountRecords(w: RecordWriter, m: OciMount, hasOwnNetns: boolean, deferred: (() => void)[]): void {
   const target = inRoot(m.destination);
   let type = m.type ?? '';
   let source = m.source ?? '';
@@ -141,6 +144,13 @@ function mountRecords(w: RecordWriter, m: OciMount, hasOwnNetns: boolean): void 
   if (isBind) {
     w.record(PlanOp.BP_MOUNT, { u64: flags & (MS.BIND | MS.REC) }, source, target, '', '');
     if (remountFlags) w.record(PlanOp.BP_MOUNT, { u64: MS.BIND | MS.REMOUNT | remountFlags }, '', target, '', '');
+  } else if (type === 'tmpfs' && flags & MS.RDONLY) {
+    // As runc: a read-only tmpfs is mounted writable and made read-only at the mount point only,
+    // later for /dev (its nodes are made first). The filesystem itself stays rw, as runc leaves it.
+    w.record(PlanOp.BP_MOUNT, { u64: flags & ~MS.RDONLY }, source || type, target, type, parsed.data);
+    const remount = { u64: MS.BIND | MS.REMOUNT | (flags & ~MS.REC) };
+    if (target === inRoot('/dev')) deferred.push(() => w.record(PlanOp.BP_MOUNT, remount, '', target, '', ''));
+    else w.record(PlanOp.BP_MOUNT, remount, '', target, '', '');
   } else {
     w.record(PlanOp.BP_MOUNT, { u64: flags }, source || type, target, type, parsed.data);
   }
@@ -150,6 +160,14 @@ function mountRecords(w: RecordWriter, m: OciMount, hasOwnNetns: boolean): void 
 const defaultDevices: [string, number, number][] = [
   ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7], ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
 ];
+
+/** Whether a mount is shared once "/" has had `rootProp` applied to it. */
+function staysShared(m: MountEntry, rootProp: number): boolean {
+  const changes = m.mountPoint === '/' || (rootProp & MS.REC) !== 0;
+  if (!changes) return m.shared;
+  if (rootProp & MS.SHARED) return true;
+  return (rootProp & (MS.SLAVE | MS.PRIVATE | MS.UNBINDABLE)) === 0 && m.shared;
+}
 
 /** The plan that creates a container's first process. */
 export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledPlan {
@@ -183,9 +201,14 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
   if (hasOwn('uts') && spec.hostname) w.record(PlanOp.BP_SETHOSTNAME, spec.hostname);
   if (hasOwn('uts') && spec.domainname) w.record(PlanOp.BP_SETDOMAINNAME, spec.domainname);
 
-  // Nothing mounted from here on may leak back to the host.
-  const rootProp = parseMountOptions([linux.rootfsPropagation || 'rprivate']).propagation[0] ?? MS.PRIVATE | MS.REC;
+  // As runc: every mount a slave of the host's unless the config says otherwise, and the mount the
+  // root lives on private if it would still be shared, so that nothing mounted from here on leaks
+  // back to the host (and pivot_root, which refuses a shared parent, works).
+  const rootProp = linux.rootfsPropagation ? (parseMountOptions([linux.rootfsPropagation]).propagation[0] ?? 0) : MS.SLAVE | MS.REC;
+  if (!rootProp) throw new InvalidArgument(`invalid rootfsPropagation "${linux.rootfsPropagation}"`);
   w.record(PlanOp.BP_MOUNT, { u64: rootProp }, '', '/', '', '');
+  const rootMount = opts.rootMount ?? hostMountOf(rootfs);
+  if (rootMount && staysShared(rootMount, rootProp)) w.record(PlanOp.BP_MOUNT, { u64: MS.PRIVATE }, '', rootMount.mountPoint, '', '');
   if (opts.rootfsMount) {
     const m = opts.rootfsMount;
     w.record(PlanOp.BP_MOUNT, { u64: 0 }, m.source, rootfs, m.type, m.options.join(','));
@@ -197,7 +220,8 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
   if (opts.startFifo) w.record(PlanOp.BP_FIFO_OPEN, opts.startFifo);
 
   const mounts = spec.mounts ?? [];
-  for (const m of mounts) mountRecords(w, m, hasOwn('network'));
+  const afterDevices: (() => void)[] = [];
+  for (const m of mounts) mountRecords(w, m, hasOwn('network'), afterDevices);
   const devIsTmpfs = mounts.some((m) => m.destination === '/dev' && m.type === 'tmpfs');
   if (devIsTmpfs) {
     const devices = new Map<string, [number, number, number, number, number]>();
@@ -221,6 +245,7 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
     for (const [target, name] of links) w.record(PlanOp.BP_SYMLINK, target, inRoot(`dev/${name}`));
     if (proc.terminal) w.record(PlanOp.BP_TOUCH, { u32: 0o600 }, inRoot('dev/console'));
   }
+  for (const f of afterDevices) f();
   // runc creates a missing working directory.
   w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, inRoot(proc.cwd || '/'));
 

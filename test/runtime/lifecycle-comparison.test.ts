@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  deleteAll, leftoverCgroups, makeBundle, makeBusyboxRootfs, makeTempDir, PYTHON, type Runtime, runRuntime, runtimes,
+  defaultConfig, deleteAll, leftoverCgroups, makeBundle, makeBusyboxRootfs, makeTempDir, PYTHON, type Runtime, runRuntime, runtimes,
   skipReason, uniqueId, waitFor,
 } from './runtime-kit.js';
 
@@ -70,10 +70,7 @@ describe('berth-runtime answers the lifecycle, exec, console and list as runc do
     dir = makeTempDir();
     rts = runtimes(dir);
     rootfs = makeBusyboxRootfs(dir);
-    const made = await runRuntime(rts[1]!, ['spec', '-b', dir]);
-    assert.equal(made.code, 0, made.stderr);
-    base = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Config;
-    rmSync(join(dir, 'config.json'));
+    base = await defaultConfig(rts[1]!, dir);
   });
 
   after(async () => {

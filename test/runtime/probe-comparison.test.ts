@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  deleteAll, leftoverCgroups, makeBundle, makeBusyboxRootfs, makeTempDir, probeSections, type Runtime, runRuntime,
+  defaultConfig, deleteAll, leftoverCgroups, makeBundle, makeBusyboxRootfs, makeTempDir, probeSections, type Runtime, runRuntime,
   runtimes, skipReason, uniqueId,
 } from './runtime-kit.js';
 
@@ -147,11 +147,7 @@ describe('berth-runtime run shows a probe what runc run shows it', { skip: skipR
     sharedRootfs = makeBusyboxRootfs(dir);
     writeFileSync(join(sharedRootfs, 'probe.sh'), PROBE);
     chmodSync(join(sharedRootfs, 'probe.sh'), 0o755);
-    const berth = rts.find((r) => r.name === 'berth-runtime')!;
-    const made = await runRuntime(berth, ['spec', '--bundle', dir]);
-    assert.equal(made.code, 0, made.stderr);
-    baseConfig = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Config;
-    rmSync(join(dir, 'config.json'));
+    baseConfig = await defaultConfig(rts.find((r) => r.name === 'berth-runtime')!, dir);
   });
 
   after(async () => {

@@ -125,6 +125,16 @@ export async function runRuntime(
   }
 }
 
+/** The config `spec` writes (runc's default), read from a scratch bundle in `dir`. */
+export async function defaultConfig(rt: Runtime, dir: string): Promise<Record<string, any>> {
+  const scratch = mkdtempSync(join(dir, 'spec-'));
+  const made = await runRuntime(rt, ['spec', '--bundle', scratch]);
+  if (made.code !== 0) throw new Error(`${rt.name} spec failed: ${made.stderr}`);
+  const config = JSON.parse(readFileSync(join(scratch, 'config.json'), 'utf8')) as Record<string, any>;
+  spawnSync('rm', ['-rf', scratch]);
+  return config;
+}
+
 /** `delete --force` for every id under both runtimes; what a test created is gone even when it failed. */
 export async function deleteAll(rts: Runtime[], ids: Iterable<string>): Promise<void> {
   for (const id of ids) {

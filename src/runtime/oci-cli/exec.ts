@@ -42,14 +42,17 @@ async function execInContainer(ctx: CommandContext, [id, ...args]: string[], fla
     head.toBuffer(),
     compileExecPlan(proc, { initPid: rec.pid, namespaces: rec.namespaces, cgroupProcs: rec.cgroupProcs }),
   ]);
-  const runner = await spawnRunner(plan, { wait: !detach });
-  const pidFile = flags.string('pid-file');
-  if (pidFile) await writePidFile(pidFile, runner.pid);
-  if (detach) return 0;
-  const stop = forwardSignals(runner.child);
-  const exit = await runner.exited;
-  stop();
-  return exit;
+  const signals = detach ? undefined : forwardSignals();
+  try {
+    const runner = await spawnRunner(plan, { wait: !detach });
+    const pidFile = flags.string('pid-file');
+    if (pidFile) await writePidFile(pidFile, runner.pid);
+    if (!signals) return 0;
+    signals.attach(runner.child);
+    return await runner.exited;
+  } finally {
+    signals?.stop();
+  }
 }
 
 /** `exec [options] <id> <command> [args...]` or `exec -p process.json <id>`: run another process in a container. */

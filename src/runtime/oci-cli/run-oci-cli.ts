@@ -27,6 +27,7 @@ const globalFlags: FlagSpec[] = [
 const commandList: [string, string][] = [
   ['create', 'create a container'],
   ['delete', 'delete any resources held by the container often used with detached container'],
+  ['events', 'display container events such as OOM notifications, cpu, memory, and IO usage statistics'],
   ['exec', 'execute new process inside the container'],
   ['kill', "kill sends the specified signal (default: SIGTERM) to the container's init process"],
   ['list', 'lists containers started by berth-runtime with the given root'],
@@ -46,6 +47,7 @@ async function loadCommand(name: string): Promise<OciCommand | undefined> {
   switch (name) {
     case 'create': return (await import('./create.js')).createCommand;
     case 'delete': return (await import('./delete.js')).deleteCommand;
+    case 'events': return (await import('./events.js')).eventsCommand;
     case 'exec': return (await import('./exec.js')).execCommand;
     case 'kill': return (await import('./kill.js')).killCommand;
     case 'list': return (await import('./list.js')).listCommand;

@@ -3,8 +3,9 @@ import { CommandFailed } from './command-failed.js';
 import { createContainer } from './create-container.js';
 import { checkCreateFlags, createFlags } from './create-flags.js';
 import { destroyContainer } from './destroy-container.js';
-import { forwardSignals } from './forward-signals.js';
-import type { OciCommand } from './oci-command.js';
+import { forwardSignals, type SignalForwarder } from './forward-signals.js';
+import type { CommandContext, OciCommand } from './oci-command.js';
+import type { ParsedFlags } from './parse-flags.js';
 
 /**
  * `run [-d] [--bundle DIR] [--pid-file F] [--console-socket S] <id>`: create and start in one go,
@@ -25,25 +26,34 @@ export const runCommand: OciCommand = {
   interspersed: true,
   async run(ctx, [id], flags) {
     const detach = flags.bool('detach');
-    let created;
+    const signals = detach ? undefined : forwardSignals();
     try {
-      checkCreateFlags(flags);
-      created = await createContainer(ctx, {
-        id: id!,
-        bundle: flags.string('bundle') || '.',
-        pidFile: flags.string('pid-file'),
-        consoleSocket: flags.string('console-socket'),
-        startFifo: false,
-        wait: !detach,
-      });
-    } catch (err) {
-      throw CommandFailed.wrap('berth-runtime run failed', err);
+      return await runContainer(ctx, id!, flags, signals);
+    } finally {
+      signals?.stop();
     }
-    if (detach) return 0;
-    const stop = forwardSignals(created.runner.child);
-    const status = await created.runner.exited;
-    stop();
-    if (!flags.bool('keep')) await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout() });
-    return status;
   },
 };
+
+/** Creates the container and, in the foreground, waits for its process and removes it. */
+async function runContainer(ctx: CommandContext, id: string, flags: ParsedFlags, signals: SignalForwarder | undefined): Promise<number> {
+  let created;
+  try {
+    checkCreateFlags(flags);
+    created = await createContainer(ctx, {
+      id,
+      bundle: flags.string('bundle') || '.',
+      pidFile: flags.string('pid-file'),
+      consoleSocket: flags.string('console-socket'),
+      startFifo: false,
+      wait: signals !== undefined,
+    });
+  } catch (err) {
+    throw CommandFailed.wrap('berth-runtime run failed', err);
+  }
+  if (!signals) return 0;
+  signals.attach(created.runner.child);
+  const status = await created.runner.exited;
+  if (!flags.bool('keep')) await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout() });
+  return status;
+}

@@ -108,6 +108,20 @@ describe('resource limits', () => {
     }
   });
 
+  test('a stop timeout longer than a Node timer holds is waited out, not cut short', async () => {
+    // 2^31 ms is about 24.8 days: past it, a plain timer would fire at once and SIGKILL the container.
+    await ok(['run', '-d', '--name', 'patient', '--stop-timeout', '99999999999', 'busybox', 'sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done']);
+    try {
+      const stopping = d.docker(['stop', 'patient']);
+      await new Promise((res) => setTimeout(res, 1500));
+      assert.equal(await ok(['inspect', '-f', '{{.State.Running}}', 'patient']), 'true\n', 'still running while stop waits');
+      await ok(['kill', 'patient']);
+      assert.equal((await stopping).code, 0);
+    } finally {
+      await d.docker(['rm', '-f', 'patient']);
+    }
+  });
+
   test('docker stats reports usage of a running container in Docker\'s shape', async () => {
     await ok(['run', '-d', '--name', 'st', '--memory', '48m', 'busybox', 'sleep', '60']);
     try {

@@ -17,6 +17,8 @@ const hostCapBnd = /^CapBnd:\s+([0-9a-f]+)$/m.exec(readFileSync('/proc/self/stat
 const cases: Case[] = [
   { name: 'a default container has Docker\'s capabilities and no new privileges unless asked', args: ['run', '--rm', 'busybox', 'grep', '-E', 'CapEff|NoNewPrivs', '/proc/self/status'], code: 0, stdout: 'CapEff:\t00000000a80425fb\nNoNewPrivs:\t0\n' },
   { name: '--security-opt no-new-privileges', args: ['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status'], code: 0, stdout: 'NoNewPrivs:\t1\n' },
+  { name: 'an unknown capability is refused at create, as Docker does', args: ['create', '--cap-add', 'FOO', 'busybox', 'true'], code: 1, stderr: /invalid CapAdd: unknown capability: "CAP_FOO"/ },
+  { name: 'an unknown capability to drop is refused too', args: ['create', '--cap-drop', 'cap_bar', 'busybox', 'true'], code: 1, stderr: /invalid CapDrop: unknown capability: "CAP_BAR"/ },
   { name: '--cap-drop ALL leaves none', args: ['run', '--rm', '--cap-drop', 'ALL', 'busybox', 'grep', 'CapEff', '/proc/self/status'], code: 0, stdout: 'CapEff:\t0000000000000000\n' },
   { name: '--cap-add NET_ADMIN lets the container change its links', args: ['run', '--rm', '--cap-add', 'NET_ADMIN', 'busybox', 'sh', '-c', 'ip link set lo down && echo down'], code: 0, stdout: 'down\n' },
   { name: 'without NET_ADMIN it cannot', args: ['run', '--rm', 'busybox', 'sh', '-c', 'ip link set lo down 2>/dev/null || echo refused'], code: 0, stdout: 'refused\n' },
