@@ -150,9 +150,11 @@ enum bp_filter_rec {
 	BF_ARG = 204,         /* u32 index | u32 op (bp_filter_cmp) | u64 value | u64 value two: a condition of the rule
 	                         before it; all of a rule's conditions must hold (MASKED_EQ: value is the mask) */
 	BF_BINARY_TREE = 205, /* (empty): let libseccomp sort the rules into a binary tree (long rule lists) */
-	BF_ENOSYS_STUB = 206  /* (empty): syscalls numbered above every syscall the rules name (per architecture)
+	BF_ENOSYS_STUB = 206, /* (empty): syscalls numbered above every syscall the profile names (per architecture)
 	                         fail with ENOSYS, not the default action: newer than the profile, so a caller
 	                         falls back as on an older kernel */
+	BF_NAMED = 207        /* syscall name: named by the profile with the default action, so no rule (libseccomp
+	                         refuses those), but known to it: counts for BF_ENOSYS_STUB */
 };
 
 enum bp_filter_action {

@@ -1,7 +1,9 @@
 #include "plan.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "berth-plan.h"
 
@@ -110,6 +112,22 @@ int bp_buf_u32(struct bp_buf *b, uint32_t v)
 int bp_buf_u64(struct bp_buf *b, uint64_t v)
 {
 	return bp_buf_put(b, &v, 8);
+}
+
+int bp_buf_read_fd(struct bp_buf *b, int fd)
+{
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (bp_buf_put(b, chunk, (size_t)n))
+			return -1;
+	}
 }
 
 void bp_buf_free(struct bp_buf *b)

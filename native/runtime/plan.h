@@ -36,6 +36,8 @@ struct bp_buf {
 int bp_buf_put(struct bp_buf *b, const void *p, size_t n);
 int bp_buf_u32(struct bp_buf *b, uint32_t v);
 int bp_buf_u64(struct bp_buf *b, uint64_t v);
+/* Appends everything `fd` holds until end of file; -1 with errno on a read or allocation error. */
+int bp_buf_read_fd(struct bp_buf *b, int fd);
 void bp_buf_free(struct bp_buf *b);
 
 #endif

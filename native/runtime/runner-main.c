@@ -34,22 +34,6 @@ static void forward(int sig)
 		kill(child_pid, sig);
 }
 
-static int read_all(int fd, struct bp_buf *b)
-{
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return 0;
-		if (bp_buf_put(b, chunk, (size_t)n))
-			return -1;
-	}
-}
-
 /* runc's console-socket protocol: the pty master travels as SCM_RIGHTS with its name as data. */
 static int send_console(const char *sock_path, int master, const char *name)
 {
@@ -73,7 +57,7 @@ int main(int argc, char **argv)
 	int wait_child = argc > 1 && strcmp(argv[1], "--wait") == 0;
 	struct bp_buf buf = { 0 };
 	struct bp_plan plan;
-	if (read_all(3, &buf) < 0 || bp_plan_parse(buf.data, buf.len, &plan) < 0) {
+	if (bp_buf_read_fd(&buf, 3) < 0 || bp_plan_parse(buf.data, buf.len, &plan) < 0) {
 		fprintf(stderr, "berth-runner: cannot read the plan on fd 3: %s\n", strerror(errno ? errno : EINVAL));
 		return 2;
 	}

@@ -3,6 +3,7 @@ import { normalizeCapability } from './capabilities.js';
 import type { ContainerRecord, HostConfig } from './container.js';
 import type { EtcFiles } from './etc-files.js';
 import { allHostDevices, mappedDevices } from './host-devices.js';
+import { seccompProfile } from './seccomp-profile.js';
 import type { ResolvedUser } from './user-lookup.js';
 
 /** Docker's default capability set (run reference, "Runtime privilege and Linux capabilities"). */
@@ -163,6 +164,8 @@ export function buildSpec(i: SpecInputs): OciSpec {
     allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });
     process.args = ['/sbin/docker-init', '--', ...(process.args ?? [])];
   }
+  // Docker's rule: the profile's capability-gated calls follow the bounding set.
+  const seccomp = seccompProfile({ securityOpt: h.securityOpt, privileged: h.privileged, bounding: process.capabilities?.bounding ?? [] });
   const mapped = mappedDevices(h.devices);
   const devices = h.privileged ? allHostDevices() : mapped.devices;
   return {
@@ -183,6 +186,7 @@ export function buildSpec(i: SpecInputs): OciSpec {
       maskedPaths: h.privileged ? [] : (h.maskedPaths ?? DEFAULT_MASKED),
       readonlyPaths: h.privileged ? [] : (h.readonlyPaths ?? DEFAULT_READONLY),
       sysctl: h.sysctls,
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PlanConst, PlanOp, PlanSyscall, ReportKind, ShimMsg, ShimRec } from './plan-codes.js';
+import {
+  FilterAction, FilterCmp, FilterConst, FilterRec, PlanConst, PlanOp, PlanSyscall, ReportKind, ShimMsg, ShimRec,
+} from './plan-codes.js';
 
 const header = readFileSync(fileURLToPath(new URL('../../../native/include/berth-plan.h', import.meta.url)), 'utf8');
 
@@ -27,6 +29,9 @@ test('plan codes mirror every enum of berth-plan.h', () => {
   assert.deepEqual({ ...ReportKind }, cEnum('bp_report_kind'));
   assert.deepEqual({ ...ShimRec }, cEnum('bp_shim_rec'));
   assert.deepEqual({ ...ShimMsg }, cEnum('bp_shim_msg'));
+  assert.deepEqual({ ...FilterRec }, cEnum('bp_filter_rec'));
+  assert.deepEqual({ ...FilterAction }, cEnum('bp_filter_action'));
+  assert.deepEqual({ ...FilterCmp }, cEnum('bp_filter_cmp'));
 });
 
 test('plan constants mirror the #defines of berth-plan.h', () => {
@@ -35,4 +40,10 @@ test('plan constants mirror the #defines of berth-plan.h', () => {
     defines[m[1]!] = Number(m[2]) * 2 ** Number(m[3] ?? 0);
   }
   assert.deepEqual({ ...PlanConst }, defines);
+});
+
+test('seccomp filter constants mirror the BF_ #defines of berth-plan.h', () => {
+  const defines: Record<string, number> = {};
+  for (const m of header.matchAll(/#define (BF_\w+) (\d+)u?/g)) defines[m[1]!] = Number(m[2]);
+  assert.deepEqual({ ...FilterConst }, defines);
 });

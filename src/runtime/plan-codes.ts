@@ -136,3 +136,42 @@ export const PlanConst = {
   BS_STREAM_STDOUT: 1,
   BS_STREAM_STDERR: 2,
 } as const;
+
+/** berth-seccomp's input records (native/seccomp). */
+export const FilterRec = {
+  BF_DEFAULT: 200,
+  BF_ARCH: 201,
+  BF_FLAGS: 202,
+  BF_RULE: 203,
+  BF_ARG: 204,
+  BF_BINARY_TREE: 205,
+  BF_ENOSYS_STUB: 206,
+  BF_NAMED: 207,
+} as const;
+
+export const FilterAction = {
+  BF_ACT_KILL_THREAD: 1,
+  BF_ACT_KILL_PROCESS: 2,
+  BF_ACT_TRAP: 3,
+  BF_ACT_ERRNO: 4,
+  BF_ACT_TRACE: 5,
+  BF_ACT_LOG: 6,
+  BF_ACT_ALLOW: 7,
+} as const;
+
+export const FilterCmp = {
+  BF_CMP_NE: 1,
+  BF_CMP_LT: 2,
+  BF_CMP_LE: 3,
+  BF_CMP_EQ: 4,
+  BF_CMP_GE: 5,
+  BF_CMP_GT: 6,
+  BF_CMP_MASKED_EQ: 7,
+} as const;
+
+export const FilterConst = {
+  BF_FLAG_TSYNC: 1,
+  BF_FLAG_LOG: 2,
+  BF_FLAG_SPEC_ALLOW: 4,
+  BF_MAX_ARGS: 6,
+} as const;

@@ -8,6 +8,7 @@ import { PlanOp } from '../plan-codes.js';
 import { RecordWriter } from '../record-writer.js';
 import { hostCgroupHierarchies } from './cgroup-hierarchies.js';
 import { containerCgroups } from './container-cgroups.js';
+import { withContainerSeccomp } from './container-seccomp.js';
 import { type ContainerRecord, EXEC_FIFO, makeContainerDir, RUNTIME_SPEC_VERSION, validateId, writeRecord } from './container-record.js';
 import { destroyContainer } from './destroy-container.js';
 import { loadBundle } from './load-bundle.js';
@@ -92,7 +93,7 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
       ...(req.startFifo ? { startFifo: fifo } : {}),
       ...(req.consoleSocket ? { consoleSocket: resolve(req.consoleSocket) } : {}),
     });
-    const full = Buffer.concat([pre.toBuffer(), cg.extraRecords, plan]);
+    const full = Buffer.concat([pre.toBuffer(), cg.extraRecords, await withContainerSeccomp(plan, prepared, { root, dir })]);
     ctx.log.debug(`container "${req.id}": plan of ${full.length} bytes, cgroup ${cg.path}`);
     runner = await spawnRunner(full, { wait: req.wait });
     ctx.log.debug(`container "${req.id}": init pid ${runner.pid}`);

@@ -5,7 +5,8 @@ import { PlanOp } from '../plan-codes.js';
 import { RecordWriter } from '../record-writer.js';
 import { CommandFailed } from './command-failed.js';
 import { consoleSocketFlag } from './create-flags.js';
-import { readRecord } from './container-record.js';
+import { containerDir, readRecord } from './container-record.js';
+import { withExecSeccomp } from './container-seccomp.js';
 import { containerStatus } from './container-status.js';
 import { execProcess } from './exec-process.js';
 import { forwardSignals } from './forward-signals.js';
@@ -40,7 +41,11 @@ async function execInContainer(ctx: CommandContext, [id, ...args]: string[], fla
   if (socket) head.record(PlanOp.BP_CONSOLE, resolve(socket));
   const plan = Buffer.concat([
     head.toBuffer(),
-    compileExecPlan(proc, { initPid: rec.pid, namespaces: rec.namespaces, cgroupProcs: rec.cgroupProcs }),
+    withExecSeccomp(
+      compileExecPlan(proc, { initPid: rec.pid, namespaces: rec.namespaces, cgroupProcs: rec.cgroupProcs }),
+      proc.noNewPrivileges === true,
+      containerDir(root, rec.id),
+    ),
   ]);
   const signals = detach ? undefined : forwardSignals();
   try {

@@ -27,16 +27,15 @@ function isApparmorEnabled(): boolean {
 }
 
 /**
- * What the plan has no step for is refused, not skipped: a container without its seccomp filter,
- * its prestart hooks or its user namespace would run, but not as configured. An AppArmor profile
- * is ignored where AppArmor is off, as runc ignores it.
+ * What the plan has no step for is refused, not skipped: a container without its prestart hooks
+ * or its user namespace would run, but not as configured. An AppArmor profile is ignored where
+ * AppArmor is off, as runc ignores it.
  */
 function refuseUnsupported(spec: OciSpec): void {
   for (const [kind, hooks] of Object.entries(spec.hooks ?? {}) as [keyof OciHooks, unknown[] | undefined][]) {
     if (hooks && hooks.length > 0) throw new NotImplemented(`berth-runtime does not run hooks: the config has ${kind} hooks`);
   }
   const linux = spec.linux ?? {};
-  if (linux.seccomp) throw new NotImplemented('berth-runtime cannot apply linux.seccomp yet: it has no seccomp compiler');
   if (linux.namespaces?.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
     throw new NotImplemented('berth-runtime does not support user namespaces');
   }
