@@ -3,8 +3,10 @@ import { BERTH_GIT_COMMIT, BERTH_VERSION } from './berth-version.js';
 import type { CliContext } from './cli-context.js';
 import { StatusError } from './status-error.js';
 import { attachCommand } from './container/attach.js';
+import { commitCommand } from './container/commit.js';
 import { createCommand } from './container/create.js';
 import { execCommand } from './container/exec.js';
+import { exportCommand } from './container/export.js';
 import { inspectCommand as containerInspectCommand } from './container/inspect.js';
 import { killCommand } from './container/kill.js';
 import { logsCommand } from './container/logs.js';
@@ -20,12 +22,19 @@ import { stopCommand } from './container/stop.js';
 import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
 import { waitCommand } from './container/wait.js';
+import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
+import { imageLoadCommand } from './image/load.js';
 import { imageInspectCommand } from './image/inspect.js';
 import { imageLsCommand } from './image/ls.js';
 import { imagePruneCommand } from './image/prune.js';
+import { imagePullCommand } from './image/pull.js';
+import { imagePushCommand } from './image/push.js';
 import { imageRmCommand } from './image/rm.js';
+import { imageSaveCommand } from './image/save.js';
 import { imageTagCommand } from './image/tag.js';
+import { loginCommand, logoutCommand } from './registry/login.js';
+import { systemDfCommand } from './system/df.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
@@ -38,8 +47,10 @@ type CommandFactory = (ctx: CliContext) => BerthCommand;
  */
 const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [attachCommand, 'attach'],
+  [commitCommand, 'commit'],
   [createCommand, 'create'],
   [execCommand, 'exec'],
+  [exportCommand, 'export'],
   [containerInspectCommand, undefined],
   [killCommand, 'kill'],
   [logsCommand, 'logs'],
@@ -58,15 +69,24 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 ];
 
 const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [imageHistoryCommand, 'history'],
   [imageImportCommand, 'import'],
+  [imageLoadCommand, 'load'],
   [imageInspectCommand, undefined],
   [imageLsCommand, 'images', ['list']],
   [imagePruneCommand, undefined],
+  [imagePullCommand, 'pull'],
+  [imagePushCommand, 'push'],
   [imageRmCommand, 'rmi', ['remove']],
+  [imageSaveCommand, 'save'],
   [imageTagCommand, 'tag'],
 ];
 
-const TOP_LEVEL_COMMANDS: CommandFactory[] = [inspectCommand, versionCommand, infoCommand];
+const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [systemDfCommand, undefined],
+];
+
+const TOP_LEVEL_COMMANDS: CommandFactory[] = [inspectCommand, versionCommand, infoCommand, loginCommand, logoutCommand];
 
 /** The whole command tree: `berth [OPTIONS] COMMAND`, with docker's global flags. */
 export function buildProgram(ctx: CliContext): BerthCommand {
@@ -105,6 +125,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
   const groups = [
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
+    [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {
     for (const [make, topLevel, aliases] of commands) {

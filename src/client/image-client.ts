@@ -1,5 +1,9 @@
 import type { Readable } from 'node:stream';
 import type {
+  AuthConfig,
+  AuthResponse,
+  DiskUsage,
+  HistoryResponseItem,
   ImageDeleteResponseItem,
   ImageInspect,
   ImagePruneResponse,
@@ -78,6 +82,60 @@ export class ImageClient {
       headers: { 'Content-Type': 'application/x-tar' },
     });
     yield* readJsonMessages(reply);
+  }
+
+  /** Push `name` (with `tag`, or every tag of the repository when it is empty); yields progress messages. */
+  async *push(name: string, options: { tag?: string; registryAuth?: string } = {}): AsyncGenerator<JSONMessage> {
+    const reply = await this.conn.call('POST', `/images/${escapePath(name)}/push`, {
+      query: { tag: options.tag || undefined },
+      headers: { 'X-Registry-Auth': options.registryAuth ?? ANONYMOUS_AUTH },
+    });
+    yield* readJsonMessages(reply);
+  }
+
+  history(name: string): Promise<HistoryResponseItem[]> {
+    return this.conn.callJson('GET', `/images/${escapePath(name)}/history`);
+  }
+
+  /** `docker save`: the archive of the named images, as a stream. */
+  save(names: string[]): Promise<Readable> {
+    return this.conn.call('GET', '/images/get', { query: { names } });
+  }
+
+  /** `docker load`: streams an archive in; yields the daemon's messages. */
+  async *load(source: Readable, options: { quiet?: boolean } = {}): AsyncGenerator<JSONMessage> {
+    const reply = await this.conn.call('POST', '/images/load', {
+      query: { quiet: options.quiet ? '1' : undefined },
+      body: source,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+    yield* readJsonMessages(reply);
+  }
+
+  /** `docker commit`: a new image from a container's changes; resolves with its id. */
+  commit(container: string, options: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[] } = {}): Promise<{ Id: string }> {
+    return this.conn.callJson('POST', '/commit', {
+      query: {
+        container, repo: options.repo || undefined, tag: options.tag || undefined, comment: options.comment || undefined,
+        author: options.author || undefined, pause: options.pause === false ? '0' : undefined,
+        changes: options.changes && options.changes.length > 0 ? options.changes : undefined,
+      },
+    });
+  }
+
+  /** `docker export`: the container's filesystem as a tar stream. */
+  export(container: string): Promise<Readable> {
+    return this.conn.call('GET', `/containers/${escapePath(container)}/export`);
+  }
+
+  /** GET /system/df. */
+  diskUsage(): Promise<DiskUsage> {
+    return this.conn.callJson('GET', '/system/df');
+  }
+
+  /** POST /auth: the daemon checks the credentials against the registry. */
+  login(auth: AuthConfig): Promise<AuthResponse> {
+    return this.conn.callJson('POST', '/auth', { json: auth });
   }
 
   /** Pull `fromImage:tag` through the daemon; yields progress messages. */

@@ -14,3 +14,4 @@ export * from './json-stream-splitter.js';
 export * from './to-query-string.js';
 export * from './stream-demuxer.js';
 export * from './container-create-body.js';
+export * from './docker-config.js';

@@ -7,6 +7,9 @@ import { InvalidArgument, NotFound, isNotFoundError } from '../common/errors.js'
 import type { BlobInfo, ContentStore, IngestOptions } from './content-store.js';
 import { pathExists } from '../common/path-exists.js';
 
+/** Bytes gathered before one writev(2). */
+const writeBatch = 1 << 20;
+
 /**
  * Blobs as files under the store's directory (`<data-root>/content` in the daemon):
  *
@@ -49,6 +52,11 @@ export class FsContentStore implements ContentStore {
     try {
       const hash = createHash('sha256');
       let size = 0;
+      // Chunks are written in batches, one batch in flight while the next fills: network-sized
+      // chunks written one by one and awaited would pace the whole stream (and a tee's other reader).
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      let writing: Promise<unknown> = Promise.resolve();
       for await (const chunk of stream) {
         signal?.throwIfAborted();
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -57,8 +65,17 @@ export class FsContentStore implements ContentStore {
           throw new InvalidArgument(`blob "${expected.digest}": size mismatch: expected ${expected.size} bytes, got more`);
         }
         hash.update(buf);
-        await fh.write(buf);
+        batch.push(buf);
+        batchBytes += buf.byteLength;
+        if (batchBytes >= writeBatch) {
+          await writing;
+          writing = fh.writev(batch);
+          batch = [];
+          batchBytes = 0;
+        }
       }
+      await writing;
+      if (batch.length) await fh.writev(batch);
       signal?.throwIfAborted();
       const digest = `sha256:${hash.digest('hex')}` as Digest;
       if (expected) {

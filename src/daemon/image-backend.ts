@@ -1,15 +1,19 @@
 import type { Readable } from 'node:stream';
 import type { ImagesBackend, ImportQuery } from '../api/routes/images.js';
-import type { Filters } from '../api/routes/system.js';
+import { untilFilterMs, type Filters } from '../api/routes/system.js';
 import type * as Api from '../api/types/index.js';
-import { InvalidArgument, NotImplemented } from '../common/errors.js';
+import { isDigest } from '../common/digest.js';
+import { InvalidArgument } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import { unixSeconds } from '../common/time.js';
 import type { ContainerStore } from '../container/container-store.js';
 import type { Image } from '../image/image.js';
 import type { ImageService } from '../image/image-service.js';
-import type { ImageExecConfig } from '../oci/image.js';
+import { familiarName, parseReference } from '../image/reference.js';
+import type { HistoryEntry, ImageExecConfig } from '../oci/image.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { toJsonMessage } from './progress-message.js';
+import { toRegistryCredentials } from './registry-auth.js';
 
 const imageFilters = new Set(['dangling', 'label', 'reference', 'before', 'since', 'until']);
 
@@ -48,21 +52,6 @@ export class ImageBackend implements ImagesBackend {
   private runningBy = (imageId: string): string[] =>
     this.containers.all().filter((c) => c.imageId === imageId && ['running', 'paused', 'restarting'].includes(c.state.status)).map((c) => c.id);
 
-  private summary(img: Image): Api.ImageSummary {
-    return {
-      Id: img.id,
-      ParentId: img.parent,
-      RepoTags: img.repoTags,
-      RepoDigests: img.repoDigests,
-      Created: unixSeconds(img.created),
-      Size: img.size,
-      SharedSize: -1,
-      VirtualSize: img.size,
-      Labels: img.config.config?.Labels ?? {},
-      Containers: -1,
-    };
-  }
-
   private matcher(filters: Filters): (img: Image) => boolean {
     for (const k of Object.keys(filters)) if (!imageFilters.has(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     const refs = (filters.reference ?? []).map(globToRegExp);
@@ -77,7 +66,7 @@ export class ImageBackend implements ImagesBackend {
       if (filters.label && !filters.label.every((l) => {
         const labels = img.config.config?.Labels ?? {};
         const i = l.indexOf('=');
-        return i < 0 ? l in labels : labels[l.slice(0, i)] === l.slice(i + 1);
+        return i < 0 ? Object.hasOwn(labels, l) : labels[l.slice(0, i)] === l.slice(i + 1);
       })) return false;
       if (refs.length && !img.repoTags.some((t) => refs.some((re) => re.test(t) || re.test(t.slice(0, t.lastIndexOf(':')))))) return false;
       if (before && !before.every((t) => img.created < t)) return false;
@@ -88,7 +77,14 @@ export class ImageBackend implements ImagesBackend {
 
   list(opts: { all: boolean; filters: Filters; digests: boolean }): Api.ImageSummary[] {
     const match = this.matcher(opts.filters);
-    return this.images.list().filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => this.summary(i));
+    const refs = (opts.filters.reference ?? []).map(globToRegExp);
+    // As moby: with a reference filter, an image lists only the tags that match it.
+    const tagMatches = (t: string) => refs.some((re) => re.test(t) || re.test(t.slice(0, t.lastIndexOf(':'))));
+    return this.images.list().filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => {
+      const s = imageSummary(i);
+      if (refs.length) s.RepoTags = s.RepoTags.filter(tagMatches);
+      return s;
+    });
   }
 
   inspect(ref: string): Api.ImageInspect {
@@ -135,9 +131,56 @@ export class ImageBackend implements ImagesBackend {
     return img.id;
   }
 
-  async pull(): Promise<void> {
-    // TODO(#3): the registry client.
-    throw new NotImplemented('pulling images from a registry is not supported yet: import a filesystem tarball with "berth import"');
+  async pull(q: { image: string; tag: string; platform: string; auth: Api.AuthConfig }, send: (m: Api.JSONMessage) => void, signal: AbortSignal): Promise<void> {
+    if (!q.image) throw new InvalidArgument('repository name must have at least one component');
+    const name = !q.tag ? q.image : isDigest(q.tag) ? `${q.image}@${q.tag}` : `${q.image}:${q.tag}`;
+    const ref = parseReference(name);
+    const allTags = ref.tag === undefined && ref.digest === undefined;
+    const credentials = toRegistryCredentials(q.auth);
+    const { images } = await this.images.pull(name, {
+      allTags, progress: (e) => send(toJsonMessage(e)), signal,
+      ...(q.platform ? { platform: q.platform } : {}), ...(credentials ? { credentials } : {}),
+    });
+    for (const img of images) {
+      const shown = allTags ? familiarName(ref) : familiarName(name);
+      this.events.publish({ type: 'image', action: 'pull', id: shown, attributes: { name: shown, imageID: img.id } });
+    }
+  }
+
+  async push(q: { name: string; tag: string; auth: Api.AuthConfig }, send: (m: Api.JSONMessage) => void, signal: AbortSignal): Promise<void> {
+    const name = q.tag ? `${q.name}:${q.tag}` : q.name;
+    const credentials = toRegistryCredentials(q.auth);
+    await this.images.push(name, { progress: (e) => send(toJsonMessage(e)), signal, ...(credentials ? { credentials } : {}) });
+    this.events.publish({ type: 'image', action: 'push', id: familiarName(name), attributes: { name: familiarName(name) } });
+  }
+
+  save(names: string[], signal: AbortSignal): Readable {
+    if (names.length === 0) throw new InvalidArgument('no images named to save');
+    const tar = this.images.save(names, signal);
+    for (const n of names) this.events.publish({ type: 'image', action: 'save', id: n, attributes: { name: n } });
+    return tar;
+  }
+
+  async load(body: Readable, send: (m: Api.JSONMessage) => void, signal: AbortSignal): Promise<void> {
+    const images = await this.images.load(body, { progress: (e) => send({ stream: `${e.status}\n` }), signal });
+    for (const img of images) this.events.publish({ type: 'image', action: 'load', id: img.id, attributes: { name: img.repoTags[0] ?? img.id } });
+  }
+
+  history(ref: string): Api.HistoryResponseItem[] {
+    const img = this.images.resolve(ref);
+    const sizes = this.images.layerChain(img.id).map((l) => l.size);
+    const history: HistoryEntry[] = img.config.history?.length ? img.config.history : img.config.rootfs.diff_ids.map(() => ({}));
+    let layer = 0;
+    const items = history.map((h) => {
+      const size = h.empty_layer ? 0 : (sizes[layer++] ?? 0);
+      return { Id: '<missing>', Created: unixSeconds(h.created ?? ''), CreatedBy: h.created_by ?? '', Tags: null as string[] | null, Size: size, Comment: h.comment ?? '' };
+    });
+    items.reverse();
+    if (items[0]) {
+      items[0].Id = img.id;
+      items[0].Tags = img.repoTags.length ? img.repoTags : null;
+    }
+    return items;
   }
 
   async tag(ref: string, repo: string, tag: string): Promise<void> {
@@ -152,7 +195,7 @@ export class ImageBackend implements ImagesBackend {
     for (const k of Object.keys(filters)) if (!['dangling', 'label', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
     const dangling = !(filters.dangling?.includes('false') || filters.dangling?.includes('0'));
     const labelMatch = this.matcher({ ...(filters.label ? { label: filters.label } : {}) });
-    const untilMs = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
+    const untilMs = untilFilterMs(filters);
     const r = await this.images.prune({
       dangling,
       usedBy: this.usedBy,
@@ -164,4 +207,23 @@ export class ImageBackend implements ImagesBackend {
       SpaceReclaimed: r.spaceReclaimed,
     };
   }
+}
+
+/**
+ * An image as `docker images` and `docker system df` list it. SharedSize and Containers are -1
+ * unless counted: Docker counts them only for df, where they are worth the walk.
+ */
+export function imageSummary(img: Image, counted: { sharedSize: number; containers: number } = { sharedSize: -1, containers: -1 }): Api.ImageSummary {
+  return {
+    Id: img.id,
+    ParentId: img.parent,
+    RepoTags: img.repoTags,
+    RepoDigests: img.repoDigests,
+    Created: unixSeconds(img.created),
+    Size: img.size,
+    SharedSize: counted.sharedSize,
+    VirtualSize: img.size,
+    Labels: img.config.config?.Labels ?? {},
+    Containers: counted.containers,
+  };
 }

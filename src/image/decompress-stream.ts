@@ -46,7 +46,8 @@ export async function decompressStream(input: Readable): Promise<Readable> {
     case 'none':
       return raw;
     case 'gzip': {
-      const gunzip = createGunzip();
+      // Larger output chunks: fewer callbacks, tar-parser steps and writes downstream.
+      const gunzip = createGunzip({ chunkSize: 256 * 1024 });
       raw.on('error', (err) => gunzip.destroy(err));
       gunzip.on('error', () => raw.destroy());
       const out = raw.pipe(gunzip);

@@ -3,22 +3,30 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { isDigest, sha256Digest, type Digest } from '../common/digest.js';
-import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
+import { Conflict, InvalidArgument, NotFound, NotImplemented, messageOf } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { ContentStore } from '../content/content-store.js';
-import { chainIds, hostArchitecture, type ImageConfig } from '../oci/image.js';
+import { chainIds, hostArchitecture, type HistoryEntry, type ImageConfig, type ImageExecConfig } from '../oci/image.js';
+import { RegistryClient, type RegistryCredentials } from '../registry/registry-client.js';
+import type { RegistryHosts } from '../registry/registry-hosts.js';
+import { TokenCache } from '../registry/token-cache.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { applyChanges } from './apply-changes.js';
 import { decompressStream } from './decompress-stream.js';
 import { deleteConflict, noSuchImage, usedByContainerConflict, withContext } from './errors.js';
 import type { Image, ImageDeleteItem } from './image.js';
-import { ImageIndex } from './image-index.js';
+import { loadArchive, saveArchive, type LoadOptions } from './image-archive.js';
+import { ImageIndex, type LayerBlob } from './image-index.js';
+import { ImagePuller, type PullOptions, type PullResult } from './image-puller.js';
+import { ImagePusher, type PushOptions, type PushResult } from './image-pusher.js';
 import { unpackLayer } from './layer-unpacker.js';
 import { familiarName, normalizeReference, parseReference, repositoryName, withTag, type Reference } from './reference.js';
 
 export interface ImageServiceDeps {
   content: ContentStore;
   snapshotter: Snapshotter;
+  /** Scheme and TLS per registry; pull and push are refused without it. */
+  registries?: RegistryHosts;
   log?: Logger;
 }
 
@@ -36,6 +44,13 @@ export interface ImportOptions {
 export interface ApplyLayerOptions {
   /** From the image config: the tar is verified against it while unpacking. */
   diffId: Digest;
+  /** Awaited after the unpack: the layer is committed only if it fulfils (the source blob's check). */
+  verify?: () => Promise<unknown>;
+  /**
+   * The tar is the content store's blob named `diffId`, verified when it was stored: hashing it
+   * again would only cost time.
+   */
+  fromDiffIdBlob?: boolean;
   signal?: AbortSignal;
 }
 
@@ -52,6 +67,22 @@ export interface CreateImageOptions {
   repoDigests?: string[];
   /** Parent image id, for commit and build. */
   parent?: Digest;
+  /** A manifest blob (in the content store) whose config this is. */
+  manifest?: Digest;
+}
+
+export interface CommitOptions {
+  /** Image id or reference of the container's image; none for a container without one. */
+  parent?: string;
+  /** The new image's exec config (the container's, with changes applied). */
+  config: ImageExecConfig;
+  containerId: string;
+  /** History `created_by`: the container's command, as Docker records it. */
+  createdBy: string;
+  author?: string;
+  comment?: string;
+  tags?: string[];
+  signal?: AbortSignal;
 }
 
 /** Who uses an image; the container layer answers. */
@@ -100,14 +131,22 @@ const idPrefixRe = /^(?:sha256:)?([a-f0-9]{1,64})$/;
  */
 export class ImageService {
   private readonly configs = new Map<Digest, ConfigEntry>();
-  private readonly content: ContentStore;
-  private readonly snapshotter: Snapshotter;
-  private readonly log: Logger;
+  readonly content: ContentStore;
+  readonly snapshotter: Snapshotter;
+  readonly log: Logger;
+  private readonly registries: RegistryHosts | undefined;
+  private readonly tokens = new TokenCache();
+  private readonly puller: ImagePuller;
+  private readonly held = new Map<string, number>();
+  private readonly pusher: ImagePusher;
 
   private constructor(private readonly index: ImageIndex, deps: ImageServiceDeps) {
     this.content = deps.content;
     this.snapshotter = deps.snapshotter;
     this.log = deps.log ?? silentLogger;
+    this.registries = deps.registries;
+    this.puller = new ImagePuller(this);
+    this.pusher = new ImagePusher(this);
   }
 
   /**
@@ -135,7 +174,171 @@ export class ImageService {
     }
     if (dropped) await svc.index.save();
     await svc.removeUnusedLayers();
+    await svc.removeUnusedBlobs();
     return svc;
+  }
+
+  /** `docker pull`: see ImagePuller. */
+  pull(ref: string, options: PullOptions): Promise<PullResult> {
+    return this.puller.pull(ref, options);
+  }
+
+  /** `docker push`: see ImagePusher. */
+  push(ref: string, options: PushOptions): Promise<PushResult> {
+    return this.pusher.push(ref, options);
+  }
+
+  /**
+   * `docker commit`: `diff` (an uncompressed layer tar, overlay whiteouts already turned into
+   * `.wh.` entries) becomes a new layer on the parent image; the tar is kept as the layer's blob.
+   */
+  async commit(diff: Readable, options: CommitOptions): Promise<Image> {
+    const parent = options.parent ? this.resolve(options.parent) : undefined;
+    const { digest: diffId } = await this.content.ingest(diff, options.signal ? { signal: options.signal } : {});
+    const release = this.hold([diffId, chainOf(parent?.chainId ?? '', diffId)]);
+    try {
+      await this.applyLayer(parent?.chainId ?? '', await this.content.readStream(diffId), { diffId, fromDiffIdBlob: true, ...(options.signal ? { signal: options.signal } : {}) });
+      const created = new Date().toISOString();
+      const base = parent?.config;
+      const history: HistoryEntry[] = base?.history?.length
+        ? [...base.history]
+        : (base?.rootfs.diff_ids ?? []).map(() => ({ created: base?.created ?? created }));
+      history.push({
+        created,
+        created_by: options.createdBy,
+        ...(options.author ? { author: options.author } : {}),
+        ...(options.comment ? { comment: options.comment } : {}),
+      });
+      const config: ImageConfig = {
+        architecture: base?.architecture ?? hostArchitecture(),
+        ...(options.author ? { author: options.author } : {}),
+        ...(options.comment ? { comment: options.comment } : {}),
+        config: options.config,
+        container: options.containerId,
+        created,
+        history,
+        os: base?.os ?? 'linux',
+        rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), diffId] },
+      };
+      return await this.create(config, { tags: options.tags ?? [], ...(parent ? { parent: parent.id } : {}) });
+    } finally {
+      release();
+      await this.collectGarbage();
+    }
+  }
+
+  /** `docker save`: see saveArchive. Throws NotFound before the stream starts. */
+  save(names: string[], signal?: AbortSignal): Readable {
+    return saveArchive(this, names, signal);
+  }
+
+  /** `docker load`: see loadArchive. */
+  load(input: Readable, options: LoadOptions): Promise<Image[]> {
+    return loadArchive(this, input, options);
+  }
+
+  /** A client for the registry `domain`, speaking as `credentials`; close it after use. */
+  async registryClient(domain: string, credentials?: RegistryCredentials): Promise<RegistryClient> {
+    if (!this.registries) throw new NotImplemented('this image service has no registry access');
+    return new RegistryClient(await this.registries.endpoint(domain), {
+      tokens: this.tokens, log: this.log, ...(credentials ? { credentials } : {}),
+    });
+  }
+
+  hasLayer(chainId: string): boolean {
+    return this.snapshotter.hasLayer(chainId);
+  }
+
+  /** Compressed blobs of the layer `diffId` that are in the content store. */
+  layerBlobs(diffId: Digest): LayerBlob[] {
+    return this.index.blobs.get(diffId) ?? [];
+  }
+
+  /** Records a compressed blob of a layer (saved with the next index write). */
+  recordLayerBlob(diffId: Digest, blob: Omit<LayerBlob, 'sources'>, source?: string): void {
+    this.index.addLayerBlob(diffId, blob, source);
+  }
+
+  /**
+   * The uncompressed tar of a layer, for save: the kept tar blob, else a compressed blob
+   * decompressed on the fly. `size` is the tar's length (the tar header of save needs it first).
+   */
+  async layerTar(chainId: string, diffId: Digest): Promise<{ size: number; open: () => Promise<Readable> }> {
+    if (await this.content.has(diffId)) {
+      const { size } = await this.content.info(diffId);
+      return { size, open: () => this.content.readStream(diffId) };
+    }
+    for (const b of this.layerBlobs(diffId)) {
+      if (!isDigest(b.digest) || !(await this.content.has(b.digest))) continue;
+      const digest = b.digest;
+      const open = async () => decompressStream(await this.content.readStream(digest));
+      let size = this.index.layers.get(chainId)?.tarSize;
+      if (size === undefined) {
+        size = 0;
+        for await (const c of await open()) size += (c as Buffer).length;
+      }
+      return { size, open };
+    }
+    throw new NotFound(`layer "${diffId}": neither its tar nor a compressed blob is in the content store`);
+  }
+
+  /** The image's layers, bottom first, with their sizes. */
+  layerChain(id: Digest): { chainId: string; size: number }[] {
+    const entry = this.configs.get(id);
+    if (!entry) throw noSuchImage(id);
+    return entry.chain.map((c) => ({ chainId: c, size: this.index.layers.get(c)?.size ?? 0 }));
+  }
+
+  /** Manifest blobs recorded for the image (pulled or pushed). */
+  manifestsOf(id: Digest): Digest[] {
+    return (this.index.images.get(id)?.manifests ?? []) as Digest[];
+  }
+
+  /** The config bytes as stored: hashing them gives the image id. */
+  configBytes(id: Digest): Promise<Buffer> {
+    return this.content.read(id);
+  }
+
+  /** Points more references at an image and records a manifest of it (after a push). */
+  async addReferences(id: Digest, options: { repoDigests?: string[]; manifest?: Digest }): Promise<void> {
+    const rec = this.index.images.get(id);
+    if (!rec) throw noSuchImage(id);
+    for (const r of options.repoDigests ?? []) {
+      const ref = parseReference(r);
+      checkTaggable(ref, true);
+      this.index.setRef(ref, id);
+    }
+    if (options.manifest && !(rec.manifests ?? []).includes(options.manifest)) rec.manifests = [...(rec.manifests ?? []), options.manifest];
+    await this.index.save();
+  }
+
+  /**
+   * Protects layers (chain ids) and blobs (digests) that an operation in progress is making from
+   * collectGarbage; call the returned function (idempotent) when the operation ends.
+   */
+  hold(keys: string[]): () => void {
+    for (const k of keys) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const k of keys) {
+        const n = (this.held.get(k) ?? 1) - 1;
+        if (n > 0) this.held.set(k, n);
+        else this.held.delete(k);
+      }
+    };
+  }
+
+  /** Removes layers and blobs that no image uses and no operation holds: after a failed pull or load. */
+  async collectGarbage(): Promise<void> {
+    await this.removeUnusedLayers();
+    await this.removeUnusedBlobs();
+  }
+
+  /** Saves the index after recordLayerBlob calls that no image creation follows. */
+  saveIndex(): Promise<void> {
+    return this.index.save();
   }
 
   /**
@@ -166,10 +369,13 @@ export class ImageService {
     const execConfig = applyChanges({}, options.changes ?? []);
     const tar = await decompressStream(body);
     const { digest: diffId } = await this.content.ingest(tar, { signal });
+    // A base layer's chain id is its diff id: one hold keeps blob and layer from a collection.
+    const release = this.hold([diffId]);
     let layer: AppliedLayer;
     try {
-      layer = await this.applyLayer('', await this.content.readStream(diffId), { diffId, signal });
+      layer = await this.applyLayer('', await this.content.readStream(diffId), { diffId, fromDiffIdBlob: true, signal });
     } catch (err) {
+      release();
       const used = [...this.configs.values()].some((e) => e.config.rootfs.diff_ids.includes(diffId));
       if (!used) await this.content.delete(diffId).catch(() => {});
       throw err;
@@ -185,7 +391,11 @@ export class ImageService {
       os: 'linux',
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     };
-    return this.create(Buffer.from(JSON.stringify(config)), { tags: target ? [familiarName(target)] : [] });
+    try {
+      return await this.create(Buffer.from(JSON.stringify(config)), { tags: target ? [familiarName(target)] : [] });
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -198,20 +408,23 @@ export class ImageService {
     const { diffId, signal } = options;
     const chainId = chainOf(parentChainId, diffId);
     let size = this.index.layers.get(chainId)?.size;
+    let tarSize = 0;
     let unpacked = false;
     await this.snapshotter.createLayer(chainId, parentChainId, async (dir) => {
-      const hash = createHash('sha256');
-      const hashing = new Transform({
+      const hash = options.fromDiffIdBlob ? undefined : createHash('sha256');
+      const counting = new Transform({
         transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
+          hash?.update(chunk);
+          tarSize += chunk.length;
           cb(null, chunk);
         },
       });
-      tar.on('error', (err) => hashing.destroy(err));
+      tar.on('error', (err) => counting.destroy(err));
       try {
-        const result = await unpackLayer(tar.pipe(hashing), dir, { signal, log: this.log });
-        const got = `sha256:${hash.digest('hex')}`;
+        const result = await unpackLayer(tar.pipe(counting), dir, { signal, log: this.log });
+        const got = hash ? `sha256:${hash.digest('hex')}` : diffId;
         if (got !== diffId) throw new InvalidArgument(`layer diff id mismatch: expected "${diffId}", got "${got}"`);
+        if (options.verify) await options.verify();
         size = result.size;
         unpacked = true;
       } catch (err) {
@@ -221,7 +434,7 @@ export class ImageService {
     if (!unpacked) tar.destroy();
     if (size === undefined) size = 0;
     if (!this.index.layers.has(chainId) || unpacked) {
-      this.index.layers.set(chainId, { size });
+      this.index.layers.set(chainId, unpacked ? { size, tarSize } : { size });
       await this.index.save();
     }
     return { diffId, chainId, size };
@@ -243,6 +456,7 @@ export class ImageService {
     this.configs.set(id, entry);
     const rec = this.index.images.get(id) ?? { lastTagTime: '', parent: options.parent ?? '' };
     if (refs.length > 0) rec.lastTagTime = new Date().toISOString();
+    if (options.manifest && !(rec.manifests ?? []).includes(options.manifest)) rec.manifests = [...(rec.manifests ?? []), options.manifest];
     this.index.images.set(id, rec);
     for (const r of refs) this.index.setRef(r, id);
     await this.index.save();
@@ -430,11 +644,14 @@ export class ImageService {
       records.push({ untagged: familiarName(r) });
     }
     const parent = this.index.images.get(id)?.parent ?? '';
+    const manifests = this.index.images.get(id)?.manifests ?? [];
     const entry = this.configs.get(id);
     this.index.images.delete(id);
     this.configs.delete(id);
     await this.index.save();
     await this.content.delete(id);
+    const stillUsed = new Set([...this.index.images.values()].flatMap((r) => r.manifests ?? []));
+    for (const m of manifests) if (!stillUsed.has(m) && isDigest(m)) await this.content.delete(m);
     records.push({ deleted: id });
     if (entry) stats.reclaimed += await this.removeChain(entry, records);
 
@@ -471,7 +688,12 @@ export class ImageService {
       reclaimed += this.index.layers.get(chainId)?.size ?? 0;
       changed = this.index.layers.delete(chainId) || changed;
       const diffId = entry.config.rootfs.diff_ids[i]!;
-      if (!usedDiffIds.has(diffId)) await this.content.delete(diffId);
+      if (!usedDiffIds.has(diffId)) {
+        await this.content.delete(diffId);
+        for (const b of this.index.blobs.get(diffId) ?? []) if (isDigest(b.digest)) await this.content.delete(b.digest);
+        this.index.blobs.delete(diffId);
+        changed = true;
+      }
     }
     if (changed) await this.index.save();
     return reclaimed;
@@ -492,7 +714,7 @@ export class ImageService {
     while (removed) {
       removed = false;
       for (const l of layers) {
-        if (used.has(l.chainId) || !this.snapshotter.hasLayer(l.chainId) || hasChild(l.chainId)) continue;
+        if (used.has(l.chainId) || this.held.has(l.chainId) || !this.snapshotter.hasLayer(l.chainId) || hasChild(l.chainId)) continue;
         try {
           await this.snapshotter.removeLayer(l.chainId);
         } catch (err) {
@@ -514,6 +736,45 @@ export class ImageService {
       }
     }
     if (stale || removed) await this.index.save();
+  }
+
+  /**
+   * Deletes blobs no image references (what a crash during a pull, import or load left) and
+   * forgets the compressed blobs of layers no image uses. Referenced: configs, their manifests, and per
+   * layer of an image its uncompressed (diff id) and compressed blobs.
+   */
+  private async removeUnusedBlobs(): Promise<void> {
+    const used = new Set<string>();
+    const usedDiffIds = new Set<string>();
+    for (const [id, rec] of this.index.images) {
+      used.add(id);
+      for (const m of rec.manifests ?? []) used.add(m);
+      for (const d of this.configs.get(id)?.config.rootfs.diff_ids ?? []) usedDiffIds.add(d);
+    }
+    const present = new Set((await this.content.list()).map((b) => b.digest as string));
+    let changed = false;
+    for (const [diffId, blobs] of [...this.index.blobs]) {
+      // Records of blobs that are not here stay: they say which repositories have them (for mounts).
+      const kept = usedDiffIds.has(diffId) || this.held.has(diffId) ? blobs : [];
+      if (kept.length !== blobs.length) changed = true;
+      if (kept.length) this.index.blobs.set(diffId, kept);
+      else this.index.blobs.delete(diffId);
+    }
+    for (const d of usedDiffIds) used.add(d);
+    for (const blobs of this.index.blobs.values()) for (const b of blobs) used.add(b.digest);
+    for (const d of present) {
+      if (used.has(d) || this.held.has(d) || !isDigest(d)) continue;
+      this.log.info('removing unused blob', { digest: d });
+      await this.content.delete(d);
+    }
+    for (const rec of this.index.images.values()) {
+      const kept = (rec.manifests ?? []).filter((m) => present.has(m));
+      if (kept.length !== (rec.manifests ?? []).length) {
+        rec.manifests = kept;
+        changed = true;
+      }
+    }
+    if (changed) await this.index.save();
   }
 }
 

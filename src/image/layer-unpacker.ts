@@ -46,6 +46,8 @@ const opaqueWhiteout = '.wh..wh..opq';
 /** Files up to this size are buffered and written in the background. */
 const smallFile = 512 * 1024;
 const maxTasks = 32;
+/** Bytes of a large file gathered before one writev(2). */
+const writeBatch = 1 << 20;
 const mknodBatch = 500;
 
 /** Extended attributes an image may set; trusted.* (overlay's own) and ACLs are not taken from images. */
@@ -310,7 +312,22 @@ export class LayerUnpacker {
       if (Buffer.isBuffer(data)) {
         if (data.length > 0) await fdWriteAll(fd, data);
       } else {
-        for await (const chunk of data) await fdWriteAll(fd, chunk);
+        // Tar bodies arrive in decompressor-sized chunks: one writev per MiB, one in flight.
+        let batch: Buffer[] = [];
+        let bytes = 0;
+        let writing: Promise<void> = Promise.resolve();
+        for await (const chunk of data) {
+          batch.push(chunk);
+          bytes += chunk.length;
+          if (bytes >= writeBatch) {
+            await writing;
+            writing = fdWritevAll(fd, batch);
+            batch = [];
+            bytes = 0;
+          }
+        }
+        await writing;
+        if (batch.length) await fdWritevAll(fd, batch);
       }
       const chowned = this.needsChown(uid, gid);
       if (chowned) await fdCall<void>((cb) => fs.fchown(fd, uid, gid, cb));
@@ -500,6 +517,13 @@ function fdOpen(path: string, flags: number, mode: number): Promise<number> {
 
 async function fdWriteAll(fd: number, buf: Buffer): Promise<void> {
   for (let off = 0; off < buf.length; ) off += await fdCall<number>((cb) => fs.write(fd, buf, off, buf.length - off, null, cb));
+}
+
+async function fdWritevAll(fd: number, bufs: Buffer[]): Promise<void> {
+  const total = bufs.reduce((n, b) => n + b.length, 0);
+  const written = await fdCall<number>((cb) => fs.writev(fd, bufs, null, cb));
+  // A short writev (rare: a full disk or a signal) finishes with plain writes.
+  if (written < total) await fdWriteAll(fd, Buffer.concat(bufs).subarray(written));
 }
 
 

@@ -176,8 +176,9 @@ export class OverlaySnapshotter implements Snapshotter {
     }
     if (this.layerMap.has(chainId)) return;
     if (chainId === '' || chainId.includes('/')) throw new InvalidArgument(`invalid chain id "${chainId}"`);
-    if (parentChainId !== '' && !this.layerMap.has(parentChainId)) throw new NotFound(`layer "${parentChainId}": not found`);
-    const work = this.doCreateLayer(chainId, parentChainId, fill);
+    const parentPending = parentChainId === '' ? undefined : this.creating.get(parentChainId);
+    if (parentChainId !== '' && !parentPending && !this.layerMap.has(parentChainId)) throw new NotFound(`layer "${parentChainId}": not found`);
+    const work = this.doCreateLayer(chainId, parentChainId, fill, parentPending);
     this.creating.set(chainId, work);
     try {
       await work;
@@ -186,7 +187,7 @@ export class OverlaySnapshotter implements Snapshotter {
     }
   }
 
-  private async doCreateLayer(chainId: string, parent: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  private async doCreateLayer(chainId: string, parent: string, fill: (dir: string) => Promise<void>, parentPending: Promise<void> | undefined): Promise<void> {
     const id = this.next++;
     const staging = join(this.tmpDir, `${id}`);
     this.pin(parent, 1);
@@ -194,6 +195,13 @@ export class OverlaySnapshotter implements Snapshotter {
       await mkdir(join(staging, 'fs'), { recursive: true, mode: 0o755 });
       try {
         await fill(join(staging, 'fs'));
+        // A layer's diff does not depend on its parent's: only the commit waits for the parent.
+        if (parentPending) {
+          await parentPending.catch((err: unknown) => {
+            throw new NotFound(`layer "${parent}": not created: ${messageOf(err)}`, { cause: err });
+          });
+          if (!this.layerMap.has(parent)) throw new NotFound(`layer "${parent}": not found`);
+        }
         if (this.syncLayers) await syncFs(staging);
         await rename(staging, join(this.root, `${id}`));
       } catch (err) {

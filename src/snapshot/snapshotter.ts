@@ -29,7 +29,8 @@ export interface Snapshotter {
    * Creates the layer `chainId` on top of `parentChainId` ('' for a base layer): `fill` receives
    * an empty private directory and writes the layer's files (the diff, with overlay whiteouts).
    * Resolves without calling `fill` if the layer already exists; concurrent calls for the same
-   * chain id call `fill` once.
+   * chain id call `fill` once. The parent may still be being created: `fill` runs at once and
+   * the layer is committed after its parent (it fails if the parent's creation fails).
    */
   createLayer(chainId: string, parentChainId: string, fill: (dir: string) => Promise<void>): Promise<void>;
   /** Idempotent. Throws Conflict while the layer has a child layer or a writable snapshot. */

@@ -77,6 +77,35 @@ export function runSnapshotterSuite(name: string, setup: () => Promise<Snapshott
       assert.equal(fills, 1);
     });
 
+    it('createLayer on a parent being created fills at once and commits after the parent', async () => {
+      const s = fx.snapshotter;
+      let releaseParent!: () => void;
+      const parentGate = new Promise<void>((r) => (releaseParent = r));
+      const order: string[] = [];
+      const parent = s.createLayer(chain('a'), '', async (dir) => {
+        await parentGate;
+        await writeFile(join(dir, 'a'), 'a');
+        order.push('parent filled');
+      });
+      const child = s.createLayer(chain('b'), chain('a'), async (dir) => {
+        await writeFile(join(dir, 'b'), 'b');
+        order.push('child filled');
+        releaseParent();
+      });
+      await Promise.all([parent, child]);
+      assert.deepEqual(order, ['child filled', 'parent filled']);
+      assert.equal(s.layerDirs(chain('b')).length, 2);
+      // A failed parent fails the child, which leaves nothing.
+      const failed = s.createLayer(chain('x'), '', async () => {
+        await new Promise((r) => setImmediate(r));
+        throw new Error('parent broke');
+      });
+      const orphan = s.createLayer(chain('y'), chain('x'), async (dir) => writeFile(join(dir, 'y'), 'y'));
+      await assert.rejects(failed, /parent broke/);
+      await assert.rejects(orphan, NotFound);
+      assert.equal(s.hasLayer(chain('y')), false);
+    });
+
     it('a failing fill leaves no layer and can be retried', async () => {
       const s = fx.snapshotter;
       await assert.rejects(s.createLayer(chain('a'), '', async (dir) => {

@@ -47,3 +47,22 @@ export interface ImagePruneResponse {
   ImagesDeleted: ImageDeleteResponseItem[] | null;
   SpaceReclaimed: number;
 }
+
+/** One item of GET /images/{name}/history, newest first. */
+export interface HistoryResponseItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+/** Reply of GET /system/df. */
+export interface DiskUsage {
+  LayersSize: number;
+  Images: ImageSummary[];
+  Containers: unknown[];
+  Volumes: unknown[];
+  BuildCache: unknown[];
+}
