@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnvFromProcess, dockerCli, enginesOf, type BenchEnv } from './bench-env.js';
 import { measureBreakdown } from './measure-breakdown.js';
+import { measureConfinement } from './measure-confinement.js';
 import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
+import { measureImages } from './measure-images.js';
 import { measureLogs } from './measure-logs.js';
 import { measureParallel } from './measure-parallel.js';
 import { measureRun } from './measure-run.js';
@@ -23,6 +25,8 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['7'], what: 'logs of 100k lines', run: measureLogs },
   { ids: ['8'], what: '100 MiB of attached stdout', run: measureStdout },
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
+  { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
+  { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

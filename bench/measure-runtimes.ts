@@ -10,7 +10,7 @@ import { describe, mustRun, runCommand, type Command } from './timed-command.js'
  * Runs a command in a private mount namespace without /sys/fs/cgroup/unified: Debian's crun 1.8
  * refuses this hybrid layout. All three runtimes run there, so that they see the same host.
  */
-function withoutUnified(c: Command): Command {
+export function withoutUnified(c: Command): Command {
   return { cmd: 'unshare', args: ['-m', '--propagation', 'private', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec "$@"', 'sh', c.cmd, ...c.args] };
 }
 

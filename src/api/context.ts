@@ -1,8 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { InvalidArgument } from '../common/errors.js';
+import { HttpError } from './errors.js';
+import { haltReading } from './halt-reading.js';
+import { bridgeSocket } from './socket-bridge.js';
+import { readUpgradeBody } from './upgrade-body.js';
 
-const MAX_JSON_BODY = 8 << 20;
+/**
+ * Bounds on what one request may cost. moby reads JSON bodies without a limit; Berth answers 413
+ * past `maxJsonBody` (a create body is a few KiB; 4 MiB leaves room for thousands of variables)
+ * and 408 when a body stops arriving for `bodyIdleMs`, so a stalled client frees its connection.
+ */
+export interface RequestLimits {
+  maxJsonBody: number;
+  bodyIdleMs: number;
+  /** A directory only root can enter, for the socket pairs that carry hijacked TLS streams. */
+  bridgeDir?: string;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = { maxJsonBody: 4 << 20, bodyIdleMs: 10_000 };
 
 /** Docker's notion of a true query value (moby httputils.BoolValue). */
 export function boolValue(v: string | null): boolean {
@@ -11,33 +28,84 @@ export function boolValue(v: string | null): boolean {
   return s !== '' && s !== '0' && s !== 'no' && s !== 'false' && s !== 'none';
 }
 
-/**
- * Stops Node from reading a socket at all. pause() alone leaves libuv reading into the stream's
- * buffer, and bytes read there would never reach the shim that takes the descriptor over.
- */
-export function haltReading(socket: Socket): void {
-  socket.pause();
-  (socket as unknown as { _handle?: { readStop?: () => void; reading?: boolean } })._handle?.readStop?.();
-  const h = (socket as unknown as { _handle?: { reading?: boolean } })._handle;
-  if (h) h.reading = false;
+export function bodyTooLarge(limit: number): HttpError {
+  return new HttpError(413, `request body too large: more than ${limit} bytes`);
+}
+
+export function bodyStalled(idleMs: number): HttpError {
+  return new HttpError(408, `the client sent no part of the request body for ${idleMs / 1000} s`);
+}
+
+/** Reads a request stream whole, up to `limit` bytes, failing when it stalls for `idleMs`. */
+function collect(req: IncomingMessage, limit: number, idleMs: number): Promise<Buffer> {
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else {
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(bodyStalled(idleMs)), idleMs);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) return finish(bodyTooLarge(limit));
+      chunks.push(c);
+      arm();
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(new InvalidArgument(`reading the request body: ${err.message}`));
+    const onClose = () => finish(new InvalidArgument('the client closed the connection before the request body was complete'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    arm();
+  });
+}
+
+function jsonKind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+export interface ContextInit {
+  params: Record<string, string>;
+  version: string;
+  rawQuery: string;
+  /** Upgrade requests: the raw socket and what was read past the headers. */
+  upgrade?: { socket: Socket; head: Buffer };
+  limits?: RequestLimits;
 }
 
 /** What a handler gets: the request, its parameters, and ways to answer it. */
 export class RequestContext {
   readonly query: URLSearchParams;
+  readonly params: Record<string, string>;
+  readonly version: string;
+  readonly upgrade: { socket: Socket; head: Buffer } | undefined;
+  readonly limits: RequestLimits;
   private hijacked = false;
+  /** Whether the bytes read past the headers of an upgrade request went to the body reader. */
+  private headTaken = false;
 
   constructor(
     readonly req: IncomingMessage,
-    /** Absent for a connection-upgrade request: answer through `hijack()`. */
+    /** Absent for a hijacking upgrade request: answer through `hijack()`. */
     readonly res: ServerResponse | undefined,
-    readonly params: Record<string, string>,
-    readonly version: string,
-    rawQuery: string,
-    /** Upgrade requests: the raw socket and what was read past the headers. */
-    readonly upgrade?: { socket: Socket; head: Buffer },
+    init: ContextInit,
   ) {
-    this.query = new URLSearchParams(rawQuery);
+    this.params = init.params;
+    this.version = init.version;
+    this.upgrade = init.upgrade;
+    this.limits = init.limits ?? DEFAULT_LIMITS;
+    this.query = new URLSearchParams(init.rawQuery);
   }
 
   param(name: string): string {
@@ -52,11 +120,14 @@ export class RequestContext {
     return this.query.has(name) ? boolValue(this.query.get(name)) : fallback;
   }
 
-  int(name: string, fallback: number): number {
+  /** An integer query value (decimal digits, as Go's strconv.Atoi reads them), within bounds. */
+  int(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
     const v = this.query.get(name);
     if (v === null || v === '') return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgument(`invalid value for ${name}: "${v}"`);
+    const n = /^[+-]?\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : NaN;
+    if (!Number.isSafeInteger(n)) throw new InvalidArgument(`invalid value for ${name}: "${v}": not an integer`);
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = bounds;
+    if (n < min || n > max) throw new InvalidArgument(`invalid value for ${name}: "${v}": out of range ${min}..${max}`);
     return n;
   }
 
@@ -73,80 +144,64 @@ export class RequestContext {
 
   /** The request body as JSON; an empty body is `fallback`. Malformed JSON is a 400. */
   async json<T>(fallback: T): Promise<T> {
-    const raw = await this.body(MAX_JSON_BODY);
-    if (raw.length === 0 || raw.toString().trim() === '') return fallback;
+    const raw = await this.body(this.limits.maxJsonBody);
+    const text = raw.toString('utf8');
+    if (text.trim() === '') return fallback;
     try {
-      return JSON.parse(raw.toString('utf8')) as T;
+      return JSON.parse(text) as T;
     } catch (err) {
       throw new InvalidArgument(`invalid JSON in the request body: ${(err as Error).message}`);
     }
   }
 
-  /** Reads the whole body, up to `limit` bytes (413-like 400 beyond). */
-  async body(limit: number): Promise<Buffer> {
-    if (this.upgrade) return this.upgradeBody(limit);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of this.req as AsyncIterable<Buffer>) {
-      size += c.length;
-      if (size > limit) throw new InvalidArgument(`request body too large: more than ${limit} bytes`);
-      chunks.push(c);
+  /**
+   * A body that must be a JSON object (moby decodes it into a struct): absent or empty is
+   * undefined; an array, a string or a number is the client's error.
+   */
+  async jsonObject(): Promise<Record<string, unknown> | undefined> {
+    const v = await this.json<unknown>(undefined);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      throw new InvalidArgument(`invalid JSON in the request body: want an object, got ${jsonKind(v)}`);
     }
-    return Buffer.concat(chunks);
+    return v as Record<string, unknown>;
   }
 
-  /**
-   * An upgrade request's body: Node hands over the socket with whatever followed the headers, and
-   * the rest is pulled here with read(); reading stops at hijack(), before the answer goes out.
-   */
-  private async upgradeBody(limit: number): Promise<Buffer> {
-    const { socket, head } = this.upgrade!;
-    const len = Number(this.req.headers['content-length'] ?? 0);
-    if (!len) return Buffer.alloc(0);
-    if (len > limit) throw new InvalidArgument(`request body too large: more than ${limit} bytes`);
-    const parts = [head];
-    let got = head.length;
-    while (got < len) {
-      const chunk = socket.read() as Buffer | null;
-      if (chunk) {
-        parts.push(chunk);
-        got += chunk.length;
-        continue;
-      }
-      if (socket.readableEnded || socket.destroyed) break;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          socket.off('readable', done);
-          socket.off('end', done);
-          socket.off('close', done);
-          resolve();
-        };
-        socket.on('readable', done);
-        socket.on('end', done);
-        socket.on('close', done);
-      });
+  /** Reads the whole body, up to `limit` bytes: 413 beyond, 408 when it stalls. */
+  async body(limit: number): Promise<Buffer> {
+    const declared = Number(this.req.headers['content-length'] ?? 0);
+    if (declared > limit) throw bodyTooLarge(limit);
+    if (this.upgrade) {
+      this.headTaken = true;
+      return readUpgradeBody(this.upgrade.socket, { head: this.upgrade.head, headers: this.req.headers, limit, idleMs: this.limits.bodyIdleMs });
     }
-    const body = Buffer.concat(parts);
-    if (body.length < len) throw new InvalidArgument('the request body ended early');
-    // Bytes past the body would be the client's first input; clients send none before our answer.
-    return body.subarray(0, len);
+    return collect(this.req, limit, this.limits.bodyIdleMs);
   }
 
   get isHijacked(): boolean {
     return this.hijacked;
   }
 
-  /** Answers 101 (or 200 without an upgrade, as moby does) and gives the raw connection. */
-  hijack(contentType: string): Promise<Socket> {
+  /**
+   * Answers 101 (or 200 without an upgrade, as moby does) and gives the raw connection. A TLS
+   * connection cannot be handed to a shim as it is (the shim would write plain bytes into it), so
+   * its handler gets one end of a socket pair whose other end berthd relays through TLS.
+   */
+  async hijack(contentType: string): Promise<Socket> {
     if (!this.upgrade) throw new InvalidArgument('this endpoint needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)');
     this.hijacked = true;
     const { socket } = this.upgrade;
+    if (!this.headTaken && this.upgrade.head.length) socket.unshift(this.upgrade.head);
+    this.headTaken = true;
+    const head = `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${this.version}\r\n\r\n`;
+    if (socket instanceof TLSSocket) {
+      return bridgeSocket(socket, { dir: this.limits.bridgeDir, head });
+    }
     haltReading(socket);
     if (socket.readableLength > 0) {
       // Input sent before our answer: it cannot follow the stream to the shim.
       throw new InvalidArgument('the client sent data before the connection was upgraded');
     }
-    const head = `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${this.version}\r\n\r\n`;
     return new Promise((resolve, reject) => socket.write(head, (err) => (err ? reject(err) : resolve(socket))));
   }
 

@@ -1,3 +1,4 @@
+import { InvalidArgument } from '../common/errors.js';
 import type { RequestContext } from './context.js';
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -36,9 +37,18 @@ export class Router {
       pathMatched = true;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      r.names.forEach((n, i) => (params[n] = decodePathSegment(m[i + 1]!)));
       return { handler: r.handler, params, hijack: r.hijack };
     }
     return pathMatched ? 'bad-method' : 'not-found';
+  }
+}
+
+/** A path parameter as the client meant it; a malformed escape ("%E0%A4%A") is the client's error. */
+function decodePathSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new InvalidArgument(`invalid escape in the request path: "${s}"`);
   }
 }

@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   process.on('SIGPIPE', () => {});
   // A daemon logs what it did not expect and goes on serving: the containers do not depend on it.
   process.on('unhandledRejection', (err) => daemon.log.error('unhandled rejection', { error: err }));
+  // Likewise for a throw in a callback: one client's request must not end the service for all.
+  process.on('uncaughtException', (err) => daemon.log.error('uncaught exception', { error: err }));
 }
 
 void main();

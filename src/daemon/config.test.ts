@@ -34,3 +34,29 @@ test('normalizeHost reads -H values as dockerd does', () => {
   assert.equal(normalizeHost('127.0.0.1:2376'), 'tcp://127.0.0.1:2376');
   assert.equal(normalizeHost('localhost'), 'tcp://localhost:2375');
 });
+
+test('parseDaemonArgs takes dockerd\'s TLS and socket group flags, --flag=value booleans included', () => {
+  const { config } = parseDaemonArgs(['--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/cert.pem', '--tlskey', '/c/key.pem', '-G', 'berth'], files({}));
+  assert.deepEqual(config.tls, { enabled: true, verify: true, caCert: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' });
+  assert.equal(config.group, 'berth');
+  const d = parseDaemonArgs([], files({})).config;
+  assert.equal(d.group, 'docker');
+  assert.equal(d.tls.enabled, undefined);
+  assert.equal(d.tls.verify, undefined);
+  assert.match(d.tls.caCert, /\/\.docker\/ca\.pem$|\/ca\.pem$/);
+  assert.deepEqual(parseDaemonArgs(['--tls=false'], files({})).config.tls.enabled, false);
+  // dockerd: giving --tlsverify at all, even =false, turns TLS on.
+  const noVerify = parseDaemonArgs(['--tlsverify=false'], files({})).config.tls;
+  assert.deepEqual([noVerify.enabled, noVerify.verify], [true, false]);
+  assert.deepEqual(parseDaemonArgs(['--tls'], files({})).config.tls.enabled, true);
+  assert.throws(() => parseDaemonArgs(['--tls=maybe'], files({})), /invalid argument "maybe" for "--tls" flag/);
+});
+
+test('parseDaemonArgs reads the TLS keys and the group from daemon.json, and refuses them twice', () => {
+  const f = files({ '/d.json': JSON.stringify({ tls: true, tlsverify: true, tlscacert: '/f/ca.pem', tlscert: '/f/cert.pem', tlskey: '/f/key.pem', group: '' }) });
+  const { config } = parseDaemonArgs(['--config-file', '/d.json'], f);
+  assert.deepEqual(config.tls, { enabled: true, verify: true, caCert: '/f/ca.pem', cert: '/f/cert.pem', key: '/f/key.pem' });
+  assert.equal(config.group, '');
+  assert.throws(() => parseDaemonArgs(['--config-file', '/d.json', '--tlsverify'], f), /specified both as a flag and in the configuration file: tlsverify/);
+  assert.throws(() => parseDaemonArgs(['--config-file', '/d.json', '-G', 'x'], f), /specified both as a flag and in the configuration file: group/);
+});

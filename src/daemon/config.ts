@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../common/errors.js';
 import { isLogLevel, type LogLevel } from '../common/log.js';
@@ -15,6 +17,33 @@ export interface DaemonConfig {
   runtimes: Record<string, string>;
   logLevel: LogLevel;
   cgroupParent: string;
+  /** Registries spoken to in plain HTTP (`host:port` or a CIDR), besides loopback ones. */
+  insecureRegistries: string[];
+  /** The only registries berthd may contact (`host[:port]` or a CIDR); empty: any. */
+  allowedRegistries: string[];
+  /** The group that owns the UNIX sockets (-G/--group); '' leaves them to root alone. */
+  group: string;
+  tls: TlsConfig;
+}
+
+/**
+ * dockerd's TLS settings for TCP listeners. `enabled` and `verify` are undefined when neither a
+ * flag nor the config file set them: whether plain TCP may leave loopback depends on whether the
+ * operator said so explicitly (--tls=false or --tlsverify=false), as in dockerd.
+ */
+export interface TlsConfig {
+  /** --tls: encrypt; implied by --tlsverify (either value of it, as in dockerd). */
+  enabled: boolean | undefined;
+  /** --tlsverify: only clients with a certificate signed by `caCert` get in. */
+  verify: boolean | undefined;
+  caCert: string;
+  cert: string;
+  key: string;
+}
+
+/** dockerd's defaults for the TLS files: $DOCKER_CERT_PATH or ~/.docker. */
+function certDir(): string {
+  return process.env.DOCKER_CERT_PATH || join(homedir(), '.docker');
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -27,6 +56,10 @@ export const DEFAULTS: DaemonConfig = {
   runtimes: {},
   logLevel: 'info',
   cgroupParent: '/berth',
+  insecureRegistries: [],
+  allowedRegistries: [],
+  group: 'docker',
+  tls: { enabled: undefined, verify: undefined, caCert: '', cert: '', key: '' },
 };
 
 export const USAGE = `Usage:	berthd [OPTIONS]
@@ -34,18 +67,29 @@ export const USAGE = `Usage:	berthd [OPTIONS]
 A container engine that speaks the Docker Engine API
 
 Options:
+      --allow-registry list     Contact only these registries (host[:port] or CIDR; default: any)
       --add-runtime runtime     Register an additional OCI compatible runtime (name=path)
       --cgroup-parent string    Set parent cgroup for all containers (default "/berth")
       --config-file string      Daemon configuration file (default "/etc/berth/daemon.json")
       --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
   -D, --debug                   Enable debug mode
+  -G, --group string            Group for the unix socket (default "docker")
       --default-runtime string  Default OCI runtime for containers (default "berth")
       --exec-root string        Root directory for execution state files (default "/run/berth")
+      --insecure-registry list  Enable insecure registry communication
   -h, --help                    Print usage
   -H, --host list               Daemon socket(s) to connect to
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file (default "/run/berth/berthd.pid")
+      --tls                     Use TLS; implied by --tlsverify
+      --tlscacert string        Trust certs signed only by this CA (default "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "~/.docker/key.pem")
+      --tlsverify               Use TLS and verify the remote
   -v, --version                 Print version information and quit
+
+Plain TCP (no --tlsverify) listens only on loopback addresses unless --tls=false or
+--tlsverify=false says explicitly that anyone who reaches the port may control this machine.
 `;
 
 /** Normalizes -H values as dockerd does: a bare path is a UNIX socket, host:port is TCP. */
@@ -66,19 +110,55 @@ interface FileConfig {
   'log-level'?: string;
   debug?: boolean;
   'cgroup-parent'?: string;
+  'insecure-registries'?: string[];
+  'allowed-registries'?: string[];
+  group?: string;
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
 }
 
 const fileKeys: Record<string, string> = {
   hosts: 'host', 'data-root': 'data-root', 'exec-root': 'exec-root', pidfile: 'pidfile', 'default-runtime': 'default-runtime',
   'log-level': 'log-level', debug: 'debug', 'cgroup-parent': 'cgroup-parent', runtimes: 'add-runtime',
+  'insecure-registries': 'insecure-registry', 'allowed-registries': 'allow-registry',
+  group: 'group', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
 };
+
+const BOOL_FLAGS = ['tls', 'tlsverify'];
+
+/** Go's strconv.ParseBool, which dockerd's --flag=value takes. */
+function parseGoBool(flag: string, v: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new InvalidArgument(`invalid argument "${v}" for "--${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+}
+
+/**
+ * Takes dockerd's boolean flags out of argv: bare (--tls) or with a value (--tls=false), which
+ * util.parseArgs does not read. The value matters: --tls=false is how plain TCP is allowed
+ * beyond loopback.
+ */
+function takeBoolFlags(argv: string[]): { rest: string[]; bools: Record<string, boolean> } {
+  const rest: string[] = [];
+  const bools: Record<string, boolean> = {};
+  for (const a of argv) {
+    const m = /^--([a-z]+)(?:=(.*))?$/.exec(a);
+    if (m && BOOL_FLAGS.includes(m[1]!)) bools[m[1]!] = m[2] === undefined ? true : parseGoBool(m[1]!, m[2]);
+    else rest.push(a);
+  }
+  return { rest, bools };
+}
 
 export type ParsedArgs = { config: DaemonConfig; help: boolean; version: boolean };
 
 /** Parses berthd's command line and config file; a directive given in both is an error, as in dockerd. */
 export function parseDaemonArgs(argv: string[], readFile: (p: string) => string | undefined = tryRead): ParsedArgs {
-  const { values } = parseArgs({
-    args: argv,
+  const { rest, bools } = takeBoolFlags(argv);
+  const { values: parsed } = parseArgs({
+    args: rest,
     options: {
       host: { type: 'string', short: 'H', multiple: true },
       'data-root': { type: 'string' },
@@ -89,6 +169,12 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
       'add-runtime': { type: 'string', multiple: true },
       'log-level': { type: 'string', short: 'l' },
       'cgroup-parent': { type: 'string' },
+      'insecure-registry': { type: 'string', multiple: true },
+      'allow-registry': { type: 'string', multiple: true },
+      group: { type: 'string', short: 'G' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -96,6 +182,7 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     strict: true,
     allowPositionals: false,
   });
+  const values = { ...parsed, ...bools };
   const configFile = values['config-file'] ?? DEFAULTS.configFile;
   const text = readFile(configFile);
   if (text === undefined && values['config-file'] !== undefined) {
@@ -135,8 +222,27 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     runtimes,
     logLevel: level,
     cgroupParent: values['cgroup-parent'] ?? file['cgroup-parent'] ?? DEFAULTS.cgroupParent,
+    insecureRegistries: values['insecure-registry'] ?? file['insecure-registries'] ?? DEFAULTS.insecureRegistries,
+    allowedRegistries: values['allow-registry'] ?? file['allowed-registries'] ?? DEFAULTS.allowedRegistries,
+    group: values.group ?? file.group ?? DEFAULTS.group,
+    tls: tlsConfig(values, file),
   };
   return { config, help: values.help ?? false, version: values.version ?? false };
+}
+
+function tlsConfig(values: { tls?: boolean; tlsverify?: boolean; tlscacert?: string; tlscert?: string; tlskey?: string }, file: FileConfig): TlsConfig {
+  const fromEnv = process.env.DOCKER_TLS_VERIFY ? true : undefined;
+  const verify = values.tlsverify ?? file.tlsverify ?? fromEnv;
+  // dockerd: setting tlsverify at all (true or false) turns TLS on.
+  const enabled = verify !== undefined ? true : (values.tls ?? file.tls);
+  const dir = certDir();
+  return {
+    enabled,
+    verify,
+    caCert: values.tlscacert ?? file.tlscacert ?? join(dir, 'ca.pem'),
+    cert: values.tlscert ?? file.tlscert ?? join(dir, 'cert.pem'),
+    key: values.tlskey ?? file.tlskey ?? join(dir, 'key.pem'),
+  };
 }
 
 function tryRead(p: string): string | undefined {

@@ -5,7 +5,7 @@ import { InvalidArgument } from '../common/errors.js';
 import type * as Api from '../api/types/index.js';
 import type { AttachQuery, ContainersBackend, LogsQuery } from '../api/routes/containers.js';
 import type { ExecBackend } from '../api/routes/exec.js';
-import type { Filters } from '../api/routes/system.js';
+import { filterRegExp, untilFilterMs, type Filters } from '../api/routes/system.js';
 import type { ContainerRecord } from '../container/container.js';
 import type { ContainerService, WaitCondition } from '../container/container-service.js';
 import { etcFilePaths } from '../container/etc-files.js';
@@ -13,7 +13,8 @@ import type { ExecService } from '../container/exec-service.js';
 import { readJsonLog } from '../container/json-log-reader.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { fromApiCreate, toApiInspect, toApiSummary } from './convert/container-api.js';
-import { parseDetachKeys } from './detach-keys.js';
+import { parseDetachKeys } from '../api/detach-keys.js';
+import { writeWithBackpressure } from '../api/write-with-backpressure.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,7 @@ const statuses = new Set(['created', 'restarting', 'running', 'removing', 'pause
 
 function labelMatches(labels: Record<string, string>, want: string): boolean {
   const i = want.indexOf('=');
-  if (i < 0) return want in labels;
+  if (i < 0) return Object.hasOwn(labels, want);
   return labels[want.slice(0, i)] === want.slice(i + 1);
 }
 
@@ -74,7 +75,7 @@ export class ContainerBackend implements ContainersBackend {
     for (const s of filters.status ?? []) {
       if (!statuses.has(s)) throw new InvalidArgument(`invalid filter 'status=${s}'`);
     }
-    const names = (filters.name ?? []).map((n) => new RegExp(n));
+    const names = (filters.name ?? []).map((n) => filterRegExp(n, 'name'));
     const created = (ref: string) => {
       const rec = this.containers.store.find(ref);
       if (!rec) throw new InvalidArgument(`No such container: ${ref}`);
@@ -156,7 +157,8 @@ export class ContainerBackend implements ContainersBackend {
         stdout: q.stdout, stderr: q.stderr, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false,
         multiplexed: !rec.config.tty, follow: false,
       })) {
-        socket.write(c);
+        // The whole log may be large: it goes out at the pace the client reads it.
+        if (!(await writeWithBackpressure(socket, c))) return;
       }
     }
     if (!q.stream) {
@@ -217,7 +219,7 @@ export class ContainerBackend implements ContainersBackend {
 
   async prune(filters: Filters): Promise<Api.ContainerPruneResponse> {
     for (const k of Object.keys(filters)) if (!['label', 'label!', 'until'].includes(k)) throw new InvalidArgument(`invalid filter '${k}'`);
-    const untilMs = filters.until?.[0] ? Date.parse(filters.until[0]) || Number(filters.until[0]) * 1000 : undefined;
+    const untilMs = untilFilterMs(filters);
     const wanted = (rec: ContainerRecord) => {
       if (filters.label && !filters.label.every((l) => labelMatches(rec.config.labels, l))) return false;
       if (filters['label!'] && filters['label!'].some((l) => labelMatches(rec.config.labels, l))) return false;
@@ -257,7 +259,7 @@ export class ExecBackendAdapter implements ExecBackend {
     return { Id: id };
   }
 
-  async start(id: string, body: Api.ExecStartRequest, socket: Socket | undefined): Promise<{ ok: boolean; message?: string }> {
+  async start(id: string, body: Api.ExecStartRequest, socket: Socket | undefined): Promise<{ ok: boolean; message?: string; programError?: boolean }> {
     const e = this.execs.get(id);
     const size = body.ConsoleSize && body.ConsoleSize[0] && body.ConsoleSize[1] ? ([body.ConsoleSize[0], body.ConsoleSize[1]] as [number, number]) : null;
     const stream = socket
@@ -267,7 +269,8 @@ export class ExecBackendAdapter implements ExecBackend {
         }
       : undefined;
     const r = await this.execs.start(id, { ...(stream ? { stream } : {}), consoleSize: size });
-    return r.ok ? { ok: true } : { ok: false, message: r.message };
+    // 126/127: the program could not be found or run (moby answers those 400 too).
+    return r.ok ? { ok: true } : { ok: false, message: r.message, programError: e.exitCode === 126 || e.exitCode === 127 };
   }
 
   inspect(id: string): Api.ExecInspect {

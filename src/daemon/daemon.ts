@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
+import { authRoutes } from '../api/routes/auth.js';
+import { commitRoutes } from '../api/routes/commit.js';
+import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { Router } from '../api/router.js';
@@ -26,13 +29,22 @@ import { hostCgroupLayout } from '../runtime/cgroups.js';
 import { CAPABILITIES } from '../runtime/linux-constants.js';
 import { OciCliDriver } from '../runtime/oci-cli-driver.js';
 import type { RuntimeDriver } from '../runtime/runtime-driver.js';
+import { SeccompCompiler } from '../runtime/seccomp/seccomp-compiler.js';
+import { RegistryHosts } from '../registry/registry-hosts.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
+import { listenOptions } from './listen-options.js';
+import { CommitBackend } from './commit-backend.js';
+import { DiskUsageBackend } from './disk-usage-backend.js';
+import { RegistryAuthBackend } from './registry-auth.js';
 import { DaemonSystemBackend } from './system-backend.js';
+
+/** Per-registry CAs and client certificates, as Docker's /etc/docker/certs.d. */
+const REGISTRY_CERTS_DIR = '/etc/berth/certs.d';
 
 /** The repository (or installed package) root: dist/src/daemon/ is three levels down. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -91,12 +103,18 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     throw new InvalidArgument(`exec root "${cfg.execRoot}" is too long: its socket paths must fit in 108 bytes (use at most 60 characters)`);
   }
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
+  // Who may talk to berthd is settled first: a refused listener must not leave a half-started daemon.
+  const listen = await listenOptions(cfg, { log });
+  // The default socket lives in the exec root: members of its group must be able to pass through.
+  await mkdir(cfg.execRoot, { recursive: true, mode: 0o711 });
   await mkdir(join(cfg.execRoot, 'c'), { recursive: true, mode: 0o700 });
   await mkdir(join(cfg.execRoot, 's'), { recursive: true, mode: 0o700 });
   await writePidfile(cfg.pidfile);
 
   const cgroups = hostCgroupLayout();
-  const drivers = new Map<string, RuntimeDriver>([['berth', new BerthDriver(cgroups)]]);
+  // Compiled seccomp programs outlive a restart: a container's start never waits for libseccomp twice.
+  const seccomp = new SeccompCompiler({ cacheDir: join(cfg.dataRoot, 'seccomp') });
+  const drivers = new Map<string, RuntimeDriver>([['berth', new BerthDriver(cgroups, { seccomp })]]);
   const runtimePaths: Record<string, string> = { berth: join(PACKAGE_ROOT, 'native/build/berth-shim') };
   for (const name of ['runc', 'crun']) {
     const path = which(name);
@@ -114,7 +132,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const events = new EventLog();
   const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
   const snapshots = await OverlaySnapshotter.open(join(cfg.dataRoot, 'snapshots'), { log });
-  const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, log });
+  const registries = new RegistryHosts({ insecure: cfg.insecureRegistries, allowed: cfg.allowedRegistries, certsDir: REGISTRY_CERTS_DIR });
+  const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, registries, log });
   const store = await ContainerStore.open(join(cfg.dataRoot, 'containers'), log);
   const hostCaps = hostCapabilities();
   const supervisor = new TaskSupervisor({
@@ -189,8 +208,12 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   execRoutes(router, new ExecBackendAdapter(execs));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
-  const server = new ApiServer(router, log);
-  await server.listen(cfg.hosts);
+  authRoutes(router, new RegistryAuthBackend(images));
+  commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
+  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots));
+  // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
+  const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });
+  await server.listen(cfg.hosts, listen);
   log.info('berthd started', { dataRoot: cfg.dataRoot, containers: store.size, runtimes: [...drivers.keys()].join(',') });
 
   return {

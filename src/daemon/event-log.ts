@@ -46,9 +46,15 @@ export class EventLog implements EventSink {
       any('scope', (v) => v === e.scope);
   }
 
-  /** Replays kept events from `since`, then follows live ones until `until` or the signal. */
-  async *stream(q: EventQuery, signal: AbortSignal): AsyncGenerator<EventMessage> {
-    const match = this.matcher(q.filters);
+  /**
+   * Replays kept events from `since`, then follows live ones until `until` or the signal. Bad
+   * filters throw here, at once, while the API can still answer 400.
+   */
+  stream(q: EventQuery, signal: AbortSignal): AsyncGenerator<EventMessage> {
+    return this.follow(q, this.matcher(q.filters), signal);
+  }
+
+  private async *follow(q: EventQuery, match: (e: EventMessage) => boolean, signal: AbortSignal): AsyncGenerator<EventMessage> {
     const queue: EventMessage[] = [];
     let wake: (() => void) | undefined;
     const sub = (e: EventMessage) => {

@@ -122,7 +122,7 @@ export class DaemonSystemBackend implements SystemBackend {
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: '' },
       InitCommit: { ID: '' },
-      SecurityOptions: [],
+      SecurityOptions: ['name=seccomp,profile=builtin'],
       Warnings: null,
     };
   }

@@ -61,7 +61,10 @@ export class TestDaemon {
     const args = [
       '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
       '--pidfile', join(this.dir, 'berthd.pid'), '--config-file', join(this.dir, 'daemon.json'),
-      '--cgroup-parent', this.cgroupParent, ...(this.o.extraArgs ?? []),
+      '--cgroup-parent', this.cgroupParent,
+      // Tests never leave this machine: a pull of an image that is not here must not reach Docker Hub.
+      '--allow-registry', '127.0.0.0/8', '--allow-registry', 'localhost',
+      ...(this.o.extraArgs ?? []),
     ];
     const proc = spawn(join(repoRoot, 'bin/berthd'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;

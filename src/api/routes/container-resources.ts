@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { InvalidArgument } from '../../common/errors.js';
+import { checkContainerUpdate } from '../container-create-check.js';
+import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type { ContainerStatsResponse, ContainerUpdateRequest } from '../types/index.js';
 import type { Router } from '../router.js';
 
@@ -11,9 +14,10 @@ export interface ContainerResourcesBackend {
 /** docker update and docker stats. */
 export function containerResourceRoutes(r: Router, b: ContainerResourcesBackend): void {
   r.add('POST', '/containers/{id}/update', async (ctx) => {
-    const body = await ctx.json<ContainerUpdateRequest | null>(null);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgument('the update request body must be a JSON object');
-    ctx.sendJson(200, await b.update(ctx.param('id'), body));
+    const body = await ctx.jsonObject();
+    if (!body) throw new InvalidArgument('the update request body must be a JSON object');
+    checkContainerUpdate(body, { cpus: availableParallelism() });
+    ctx.sendJson(200, await b.update(ctx.param('id'), body as ContainerUpdateRequest));
   });
   r.add('GET', '/containers/{id}/stats', async (ctx) => {
     const res = ctx.res!;
@@ -26,7 +30,8 @@ export function containerResourceRoutes(r: Router, b: ContainerResourcesBackend)
         res.writeHead(200, { 'Content-Type': 'application/json' });
         started = true;
       }
-      res.write(JSON.stringify(s) + '\n');
+      // A client that stops reading holds its own stream, not berthd's memory.
+      if (!(await writeWithBackpressure(res, JSON.stringify(s) + '\n'))) break;
     }
     if (!started) res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end();

@@ -1,5 +1,9 @@
 import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { InvalidArgument } from '../../common/errors.js';
+import { checkContainerCreate, isSignal } from '../container-create-check.js';
+import { parseDetachKeys } from '../detach-keys.js';
+import { writeWithBackpressure } from '../write-with-backpressure.js';
 import type {
   ContainerCreateRequest, ContainerCreateResponse, ContainerInspect, ContainerPruneResponse, ContainerSummary,
   ContainerTopResponse, ContainerWaitResponse,
@@ -57,19 +61,47 @@ export function streamContentType(tty: boolean, version: string): string {
   return !tty && compareVersions(version, '1.42') >= 0 ? MULTIPLEXED_STREAM : RAW_STREAM;
 }
 
-function optionalInt(ctx: RequestContext, name: string): number | undefined {
-  const v = ctx.str(name);
-  return v === '' ? undefined : ctx.int(name, 0);
+/**
+ * A stop timeout in seconds: negative waits for ever (as in moby); past what a timer can hold
+ * (about 24 days), it is as good as for ever too.
+ */
+function stopTimeout(ctx: RequestContext): number | undefined {
+  if (ctx.str('t') === '') return undefined;
+  const t = ctx.int('t', 0);
+  return t < 0 || t > 2_147_483 ? -1 : t;
 }
+
+/** A terminal side for resize: moby parses it as a 16-bit unsigned integer. */
+function terminalSide(ctx: RequestContext, name: string): number {
+  return ctx.int(name, 0, { min: 0, max: 65535 });
+}
+
+function signalParam(ctx: RequestContext, fallback: string): string {
+  const s = ctx.str('signal') || fallback;
+  if (s && !isSignal(s)) throw new InvalidArgument(`Invalid signal: ${s}`);
+  return s;
+}
+
+/** docker logs --tail: "all", or a number of lines (negative: all). */
+function tailParam(ctx: RequestContext): number {
+  const raw = ctx.str('tail', 'all');
+  if (raw === 'all' || raw === '') return -1;
+  const n = /^[+-]?\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgument(`invalid value for tail: "${raw}"`);
+  return n < 0 ? -1 : n;
+}
+
+const hostCpus = availableParallelism();
 
 export function containerRoutes(r: Router, b: ContainersBackend): void {
   r.add('POST', '/containers/create', async (ctx) => {
-    const body = await ctx.json<ContainerCreateRequest | null>(null);
-    if (!body || typeof body !== 'object') throw new InvalidArgument('config cannot be empty in order to create a container');
-    ctx.sendJson(201, await b.create(ctx.str('name'), body));
+    const body = await ctx.jsonObject();
+    if (!body) throw new InvalidArgument('config cannot be empty in order to create a container');
+    checkContainerCreate(body, { cpus: hostCpus });
+    ctx.sendJson(201, await b.create(ctx.str('name'), body as ContainerCreateRequest));
   });
   r.add('GET', '/containers/json', async (ctx) => {
-    ctx.sendJson(200, await b.list({ all: ctx.bool('all'), limit: ctx.int('limit', -1), size: ctx.bool('size'), filters: parseFilters(ctx) }));
+    ctx.sendJson(200, await b.list({ all: ctx.bool('all'), limit: ctx.int('limit', -1, { min: -1 }), size: ctx.bool('size'), filters: parseFilters(ctx) }));
   });
   r.add('POST', '/containers/prune', async (ctx) => ctx.sendJson(200, await b.prune(parseFilters(ctx))));
   r.add('GET', '/containers/{id}/json', async (ctx) => ctx.sendJson(200, await b.inspect(ctx.param('id'), ctx.bool('size'))));
@@ -78,18 +110,18 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     ctx.noContent();
   });
   r.add('POST', '/containers/{id}/stop', async (ctx) => {
-    const timeout = optionalInt(ctx, 't');
-    const signal = ctx.str('signal');
+    const timeout = stopTimeout(ctx);
+    const signal = signalParam(ctx, '');
     await b.stop(ctx.param('id'), { ...(timeout !== undefined ? { timeout } : {}), ...(signal ? { signal } : {}) });
     ctx.noContent();
   });
   r.add('POST', '/containers/{id}/restart', async (ctx) => {
-    const timeout = optionalInt(ctx, 't');
+    const timeout = stopTimeout(ctx);
     await b.restart(ctx.param('id'), timeout !== undefined ? { timeout } : {});
     ctx.noContent();
   });
   r.add('POST', '/containers/{id}/kill', async (ctx) => {
-    await b.kill(ctx.param('id'), ctx.str('signal', 'KILL') || 'KILL');
+    await b.kill(ctx.param('id'), signalParam(ctx, 'KILL'));
     ctx.noContent();
   });
   r.add('DELETE', '/containers/{id}', async (ctx) => {
@@ -109,7 +141,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     ctx.noContent();
   });
   r.add('POST', '/containers/{id}/resize', (ctx) => {
-    b.resize(ctx.param('id'), ctx.int('h', 0), ctx.int('w', 0));
+    b.resize(ctx.param('id'), terminalSide(ctx, 'h'), terminalSide(ctx, 'w'));
     ctx.noContent(200);
   });
   r.add('GET', '/containers/{id}/top', async (ctx) => ctx.sendJson(200, await b.top(ctx.param('id'), ctx.str('ps_args'))));
@@ -134,23 +166,20 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     const stderr = ctx.bool('stderr');
     if (!stdout && !stderr) throw new InvalidArgument('Bad parameters: you must choose at least one stream');
     const tty = b.tty(ref);
-    const tailRaw = ctx.str('tail', 'all');
-    const tail = tailRaw === 'all' || tailRaw === '' ? -1 : Number(tailRaw);
-    if (!Number.isInteger(tail)) throw new InvalidArgument(`invalid value for tail: "${tailRaw}"`);
-    const since = parseTimestamp(ctx.str('since'));
-    const until = parseTimestamp(ctx.str('until'));
+    const tail = tailParam(ctx);
+    const since = parseTimestamp(ctx.str('since'), 'since');
+    const until = parseTimestamp(ctx.str('until'), 'until');
     const res = ctx.res!;
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     const chunks = b.logs(ref, {
-      follow: ctx.bool('follow'), stdout, stderr, timestamps: ctx.bool('timestamps'), tail: tail < 0 ? -1 : tail,
+      follow: ctx.bool('follow'), stdout, stderr, timestamps: ctx.bool('timestamps'), tail,
       ...(since ? { since } : {}), ...(until ? { until } : {}),
     }, ac.signal);
     res.writeHead(200, { 'Content-Type': streamContentType(tty, ctx.version) });
     res.flushHeaders();
     for await (const c of chunks) {
-      if (!res.write(c)) await new Promise((r) => res.once('drain', r));
-      if (ac.signal.aborted) break;
+      if (!(await writeWithBackpressure(res, c)) || ac.signal.aborted) break;
     }
     res.end();
   });
@@ -161,6 +190,8 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
       stdin: ctx.bool('stdin'), stdout: ctx.bool('stdout'), stderr: ctx.bool('stderr'),
       stream: ctx.bool('stream'), logs: ctx.bool('logs'), detachKeys: ctx.str('detachKeys'),
     };
+    // Refused while an answer can still say why: after the upgrade only the stream is left.
+    parseDetachKeys(q.detachKeys);
     const socket = await ctx.hijack(streamContentType(tty, ctx.version));
     await b.attach(ref, socket, q);
   }, { hijack: true });

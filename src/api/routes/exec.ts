@@ -1,12 +1,17 @@
 import type { Socket } from 'node:net';
+import { InvalidArgument } from '../../common/errors.js';
+import { checkExecCreate, checkExecStart } from '../exec-request-check.js';
 import type { ExecCreateRequest, ExecInspect, ExecStartRequest } from '../types/index.js';
 import type { Router } from '../router.js';
 import { streamContentType } from './containers.js';
 
 export interface ExecBackend {
   create(ref: string, body: ExecCreateRequest): Promise<{ Id: string }>;
-  /** Starts the exec; with a socket, its streams go there. `message` is why it could not start. */
-  start(id: string, body: ExecStartRequest, socket: Socket | undefined): Promise<{ ok: boolean; message?: string }>;
+  /**
+   * Starts the exec; with a socket, its streams go there. `message` is why it could not start;
+   * `programError` says the fault was the program's (not found, not executable), the client's.
+   */
+  start(id: string, body: ExecStartRequest, socket: Socket | undefined): Promise<{ ok: boolean; message?: string; programError?: boolean }>;
   inspect(id: string): ExecInspect;
   resize(id: string, rows: number, cols: number): void;
   /** Throws NotFound for an unknown exec. */
@@ -15,19 +20,23 @@ export interface ExecBackend {
 
 export function execRoutes(r: Router, b: ExecBackend): void {
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
-    ctx.sendJson(201, await b.create(ctx.param('id'), await ctx.json<ExecCreateRequest>({})));
+    const body = (await ctx.jsonObject()) ?? {};
+    checkExecCreate(body);
+    ctx.sendJson(201, await b.create(ctx.param('id'), body as ExecCreateRequest));
   });
   r.add('GET', '/exec/{id}/json', (ctx) => ctx.sendJson(200, b.inspect(ctx.param('id'))));
   r.add('POST', '/exec/{id}/resize', (ctx) => {
-    b.resize(ctx.param('id'), ctx.int('h', 0), ctx.int('w', 0));
+    b.resize(ctx.param('id'), ctx.int('h', 0, { min: 0, max: 65535 }), ctx.int('w', 0, { min: 0, max: 65535 }));
     ctx.noContent(200);
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
     const id = ctx.param('id');
-    const body = await ctx.json<ExecStartRequest>({});
+    const raw = (await ctx.jsonObject()) ?? {};
+    checkExecStart(raw);
+    const body = raw as ExecStartRequest;
     if (body.Detach) {
       const r0 = await b.start(id, body, undefined);
-      if (!r0.ok) throw new Error(r0.message);
+      if (!r0.ok) throw r0.programError ? new InvalidArgument(r0.message ?? 'exec failed') : new Error(r0.message);
       if (ctx.upgrade) {
         const s = await ctx.hijack('application/json');
         s.end();
