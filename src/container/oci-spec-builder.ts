@@ -48,6 +48,8 @@ export interface SpecInputs {
   cgroupParent: string;
   /** The static init that --init mounts at /sbin/docker-init. */
   initBinary?: string;
+  /** Volumes, binds and --mount tmpfs, parents first; they replace Docker's own mounts at their destinations. */
+  mounts?: OciMount[];
 }
 
 function envName(e: string): string {
@@ -158,7 +160,9 @@ export function buildSpec(i: SpecInputs): OciSpec {
   const rec = i.record;
   const h = rec.hostConfig;
   const process = initProcess(rec, i.user, i.hostCapabilities);
-  const allMounts = mounts(rec, i.etc);
+  const user = i.mounts ?? [];
+  const taken = new Set(user.map((m) => m.destination));
+  const allMounts = [...mounts(rec, i.etc).filter((m) => !taken.has(m.destination)), ...user];
   if (h.init && i.initBinary) {
     // Docker's --init: its init as pid 1, the program as its child.
     allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });
