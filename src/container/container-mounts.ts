@@ -35,7 +35,14 @@ export async function createMountPoints(i: MountInputs): Promise<MountPoint[]> {
   const points = new Map<string, MountPoint>();
   for (const spec of h.volumesFrom) {
     const { container, rw } = parseVolumesFrom(spec);
-    const other = i.resolveContainer(container);
+    let other: ContainerRecord;
+    try {
+      other = i.resolveContainer(container);
+    } catch (err) {
+      // A 400, as moby answers: a 404 to a create makes the docker CLI pull the image.
+      if (err instanceof NotFound) throw new InvalidArgument(err.message, { cause: err });
+      throw err;
+    }
     for (const p of other.mountPoints ?? []) {
       points.set(p.destination, rw === undefined ? { ...p } : { ...p, rw, mode: rw ? 'rw' : 'ro' });
     }
