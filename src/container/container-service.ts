@@ -643,6 +643,8 @@ export class ContainerService {
     const known = new Set<string>();
     for (const rec of this.o.store.all()) {
       for (const p of rec.mountPoints ?? []) if (p.type === 'volume') this.o.volumes.reference(p.name, rec.id);
+      // In use by a running container again before any exit is handled (an exit unmounts).
+      if (isRunningStatus(rec.state.status)) await this.remountVolumes(rec);
     }
     await Promise.all(
       this.o.store.all().map(async (rec) => {
@@ -659,6 +661,7 @@ export class ContainerService {
           const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
           if ('shim' in r) {
             rec.state = { ...rec.state, status: 'running', pid: r.shim.pid, exitCode: 0, error: '', startedAt: nowRfc3339Nano() };
+            await this.remountVolumes(rec);
             this.adopt(rec, r.shim);
             await this.o.store.save(rec);
             return;
@@ -680,10 +683,6 @@ export class ContainerService {
 
   private adopt(rec: ContainerRecord, shim: Shim): void {
     rec.state.pid = shim.pid;
-    // The volumes of a running container are in use again (a filesystem of one is still mounted).
-    for (const p of rec.mountPoints ?? []) {
-      if (p.type === 'volume') void this.o.volumes.mount(p.name, rec.id).catch((err) => this.o.log.warn('volume of a running container', { id: rec.id, volume: p.name, error: messageOf(err) }));
-    }
     this.watchExit(rec.id, shim);
   }
 
@@ -720,6 +719,14 @@ export class ContainerService {
         type: 'volume', action: 'mount', id: p.name,
         attributes: { container: rec.id, destination: p.destination, driver: p.driver, propagation: p.propagation, 'read/write': String(p.rw) },
       });
+    }
+  }
+
+  /** After a daemon restart: the volumes of a container that kept running are in use (a filesystem of one is still mounted). */
+  private async remountVolumes(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.o.volumes.mount(p.name, rec.id).catch((err) => this.o.log.warn('volume of a running container', { id: rec.id, volume: p.name, error: messageOf(err) }));
     }
   }
 
