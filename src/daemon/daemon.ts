@@ -216,7 +216,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   authRoutes(router, new RegistryAuthBackend(images));
   commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
   volumeRoutes(router, new VolumeBackend(volumes, log));
-  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots));
+  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots, volumes));
   // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
   const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });
   await server.listen(cfg.hosts, listen);

@@ -144,9 +144,16 @@ export class LocalVolumeStore implements VolumeStore {
   }
 
   async unmount(name: string, containerId: string): Promise<void> {
+    const v = this.volumes.get(name);
+    if (!v || !hasDeviceMount(v.options)) return;
     const s = this.active.get(name);
-    if (!s?.delete(containerId) || s.size > 0) return;
-    this.active.delete(name);
+    if (s) {
+      s.delete(containerId);
+      if (s.size > 0) return;
+      this.active.delete(name);
+    }
+    // Also when the container was never counted: one that exited while berthd was down (and
+    // before its start was recorded) leaves the filesystem mounted with no one using it.
     await this.unmountData(name);
   }
 

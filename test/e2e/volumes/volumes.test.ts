@@ -69,7 +69,17 @@ describe('volumes and mounts', () => {
     assert.notEqual(ro.code, 0);
     assert.match(ro.stderr, /Read-only file system/);
     await ok(['run', '-d', '--name', 'user1', '-v', 'data1:/data', 'busybox', 'sleep', '60']);
+    // A container whose tmpfs volume is mounted exits while berthd is down: the volume is unmounted after the restart.
+    await ok(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'tvr']);
+    await ok(['run', '-d', '--name', 'gone', '-v', 'tvr:/t', 'busybox', 'sleep', '1']);
+    assert.ok(readFileSyncMountinfo().includes(`${d.dataRoot}/volumes/tvr/_data`));
+    await d.kill9();
+    await new Promise((r) => setTimeout(r, 1500));
     await d.restart();
+    assert.equal(await ok(['inspect', '-f', '{{.State.Status}}', 'gone']), 'exited\n');
+    assert.ok(!readFileSyncMountinfo().includes(`${d.dataRoot}/volumes/tvr/_data`));
+    await ok(['rm', '-v', 'gone']);
+    await ok(['volume', 'rm', 'tvr']);
     // In use after the restart too: the reference comes back from the container's record.
     const inUse = await d.api('DELETE', '/volumes/data1');
     assert.equal(inUse.status, 409);
@@ -77,6 +87,7 @@ describe('volumes and mounts', () => {
     assert.equal(await ok(['exec', 'user1', 'cat', '/data/f']), 'hello\n');
     await ok(['rm', '-f', 'user1']);
     assert.equal((await d.api('DELETE', '/volumes/data1')).status, 204);
+    assert.match(await ok(['system', 'df']), /Local Volumes\s+0\s+0\s+0B/);
   });
 
   test('a named volume is filled from the image with owners and modes, once, and not when nocopy', async () => {
