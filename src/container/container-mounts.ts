@@ -89,12 +89,18 @@ export async function createMountPoints(i: MountInputs): Promise<MountPoint[]> {
       i.volumes.reference(v.name, i.id);
       referenced.push(v.name);
     }
-    for (const p of points.values()) if (p.createSource) await mkdir(p.source, { recursive: true, mode: 0o755 });
+    for (const p of points.values()) if (p.createSource) await makeBindSource(p.source);
   } catch (err) {
     await releaseVolumes(i.volumes, i.id, referenced, made);
     throw err;
   }
   return [...points.values()].sort((a, b) => depth(a.destination) - depth(b.destination) || a.destination.localeCompare(b.destination));
+}
+
+/** As -v does: a missing host path of a bind becomes a directory (an existing file or directory is left as it is). */
+export async function makeBindSource(path: string): Promise<void> {
+  if (existsSync(path)) return;
+  await mkdir(path, { recursive: true, mode: 0o755 });
 }
 
 async function releaseVolumes(volumes: VolumeStore, id: string, names: string[], remove: string[]): Promise<void> {

@@ -24,7 +24,7 @@ import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import { copyImageContent } from '../volume/copy-image-content.js';
-import { createMountPoints, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
+import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
 import { layerDirsOf, mountRootfsView, type RootfsView } from './rootfs-view.js';
 import type { Mount } from '../snapshot/mount.js';
 
@@ -698,7 +698,7 @@ export class ContainerService {
     let view: RootfsView | undefined;
     try {
       for (const p of points) {
-        if (p.type === 'bind' && p.createSource) await mkdir(p.source, { recursive: true, mode: 0o755 });
+        if (p.type === 'bind' && p.createSource) await makeBindSource(p.source);
         if (p.type !== 'volume') continue;
         const path = await this.o.volumes.mount(p.name, rec.id);
         mounted.push(p.name);

@@ -131,6 +131,7 @@ describe('volumes and mounts', () => {
   test('binds: read-only refuses writes, a missing host path is made for -v and refused for --mount', async () => {
     await writeFile(join(host, 'hf'), 'from host\n');
     assert.equal(await ok(['run', '--rm', '-v', `${host}:/h:ro`, 'busybox', 'cat', '/h/hf']), 'from host\n');
+    assert.equal(await ok(['run', '--rm', '-v', `${host}/hf:/etc/hf:ro`, 'busybox', 'cat', '/etc/hf']), 'from host\n', 'a file bound onto a file');
     const r = await d.docker(['run', '--rm', '-v', `${host}:/h:ro,z`, 'busybox', 'touch', '/h/new']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Read-only file system/);
