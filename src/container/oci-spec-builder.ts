@@ -162,7 +162,9 @@ export function buildSpec(i: SpecInputs): OciSpec {
   const process = initProcess(rec, i.user, i.hostCapabilities);
   const user = i.mounts ?? [];
   const taken = new Set(user.map((m) => m.destination));
-  const allMounts = [...mounts(rec, i.etc).filter((m) => !taken.has(m.destination)), ...user];
+  // As moby: a user's /dev takes Docker's /dev/pts, /dev/shm and /dev/mqueue with it.
+  const overridden = (d: string) => taken.has(d) || (taken.has('/dev') && d.startsWith('/dev/'));
+  const allMounts = [...mounts(rec, i.etc).filter((m) => !overridden(m.destination)), ...user];
   if (h.init && i.initBinary) {
     // Docker's --init: its init as pid 1, the program as its child.
     allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });
