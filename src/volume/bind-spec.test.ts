@@ -18,7 +18,7 @@ test('parseBindSpec refuses what moby refuses, with its texts', () => {
   assert.throws(() => parseBindSpec('vol:rel'), /invalid volume specification: 'vol:rel': invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute/);
   assert.throws(() => parseBindSpec('/a:/b:ro,rw'), /invalid mode: ro,rw/);
   assert.throws(() => parseBindSpec('/a:/b:bogus'), /invalid mode: bogus/);
-  assert.throws(() => parseBindSpec('v:/b:rshared'), /invalid mode: rshared/);
+  assert.throws(() => parseBindSpec('v:/b:rshared'), /invalid volume specification: 'v:\/b:rshared': invalid mount config for type "volume": field BindOptions must not be specified/);
   assert.throws(() => parseBindSpec('a:b:c:d'), /invalid volume specification: 'a:b:c:d'/);
   assert.throws(() => parseBindSpec('/a:/'), /destination can't be '\/'/);
 });

@@ -57,7 +57,7 @@ export function parseBindSpec(spec: string): MountPoint {
   const destination = checkDestination(dest, spec);
   const m = mode ? parseMode(mode) : { rw: true, propagation: '', copyData: true };
   if (isVolumeName(source)) {
-    if (m.propagation) throw new InvalidArgument(`invalid mode: ${mode}`);
+    if (m.propagation) throw invalidSpec(spec, 'invalid mount config for type "volume": field BindOptions must not be specified');
     return {
       type: 'volume', name: source, source: '', destination, driver: 'local', mode: mode || 'z', rw: m.rw,
       propagation: '', named: true, copyData: m.copyData,
