@@ -189,8 +189,8 @@ describe('volumes and mounts', () => {
     assert.equal(await ok(['run', '--rm', 'evimg', 'ls', '-A', '/data']), '');
     await ok(['rm', 'ev']);
     await ok(['volume', 'rm', 'evv']);
-    const events = await ok(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "container" | len}}']);
-    assert.deepEqual(events.split('\n').filter((l) => l.includes(' evv')), ['create evv 0', 'mount evv 64', 'unmount evv 64', 'destroy evv 0']);
+    const events = await ok(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'volume=evv', '--format', '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "container" | len}}']);
+    assert.deepEqual(events.split('\n').filter(Boolean), ['create evv 0', 'mount evv 64', 'unmount evv 64', 'destroy evv 0']);
   });
 
   test('docker-py: client.volumes create, list, get, remove', async () => {
