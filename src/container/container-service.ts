@@ -23,7 +23,7 @@ import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
 import type { VolumeStore } from '../volume/volume-store.js';
-import { copyImageContent } from '../volume/copy-image-content.js';
+import { copyImageContent, isEmptyDir } from '../volume/copy-image-content.js';
 import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
 import { layerDirsOf, mountRootfsView, type RootfsView } from './rootfs-view.js';
 import type { Mount } from '../snapshot/mount.js';
@@ -702,7 +702,8 @@ export class ContainerService {
         if (p.type !== 'volume') continue;
         const path = await this.o.volumes.mount(p.name, rec.id);
         mounted.push(p.name);
-        if (p.copyData && (await mayHaveImagePath(layerDirsOf(rootfsMount.options), p.destination))) {
+        // The view is mounted only when there may be something to copy into an empty volume.
+        if (p.copyData && (await isEmptyDir(path)) && (await mayHaveImagePath(layerDirsOf(rootfsMount.options), p.destination))) {
           view ??= await mountRootfsView(rootfsMount, `fill volume ${p.name} of container ${rec.id}`);
           await copyImageContent(view.dir, p.destination, path);
         }

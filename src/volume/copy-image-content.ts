@@ -17,7 +17,7 @@ export async function copyImageContent(imageRoot: string, destination: string, v
   if (!src) return false;
   const st = await lstat(src);
   if (!st.isDirectory()) return false;
-  if ((await readdir(volumeDir)).length > 0) return false;
+  if (!(await isEmptyDir(volumeDir))) return false;
   try {
     await execFileP('cp', ['-a', '--', `${src}/.`, `${volumeDir}/`]);
   } catch (err) {
@@ -26,4 +26,8 @@ export async function copyImageContent(imageRoot: string, destination: string, v
   await chown(volumeDir, st.uid, st.gid);
   await chmod(volumeDir, st.mode & 0o7777);
   return true;
+}
+
+export async function isEmptyDir(dir: string): Promise<boolean> {
+  return (await readdir(dir)).length === 0;
 }
