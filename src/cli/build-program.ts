@@ -38,6 +38,11 @@ import { systemDfCommand } from './system/df.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
+import { volumeCreateCommand } from './volume/create.js';
+import { volumeInspectCommand } from './volume/inspect.js';
+import { volumeLsCommand } from './volume/ls.js';
+import { volumePruneCommand } from './volume/prune.js';
+import { volumeRmCommand } from './volume/rm.js';
 
 type CommandFactory = (ctx: CliContext) => BerthCommand;
 
@@ -80,6 +85,14 @@ const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [imageRmCommand, 'rmi', ['remove']],
   [imageSaveCommand, 'save'],
   [imageTagCommand, 'tag'],
+];
+
+const VOLUME_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [volumeCreateCommand, undefined],
+  [volumeInspectCommand, undefined],
+  [volumeLsCommand, undefined, ['list']],
+  [volumePruneCommand, undefined],
+  [volumeRmCommand, undefined, ['remove']],
 ];
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
@@ -126,6 +139,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
+    [newGroupCommand('volume', 'Manage volumes', (t) => ctx.err(t)), VOLUME_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {
     for (const [make, topLevel, aliases] of commands) {
