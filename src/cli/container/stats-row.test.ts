@@ -4,7 +4,7 @@ import { renderFormatted } from '../format/render-formatted.js';
 import { GoTemplate } from '../template/go-template.js';
 import { emptyStatsEntry, type StatsEntry } from './stats-entry.js';
 import { statsFrame } from './stats-frame.js';
-import { DEFAULT_STATS_FORMAT, STATS_HEADERS, StatsRow } from './stats-row.js';
+import { DEFAULT_STATS_FORMAT, formatPercentage, STATS_HEADERS, StatsRow } from './stats-row.js';
 
 const ENTRY: StatsEntry = {
   container: 's2', name: '/s2', id: '81fdadd1e5a2036710957a121578558edd37e8211db53f585bd7f30d330d0b9b',
@@ -34,4 +34,9 @@ test('json and --no-trunc', () => {
 
 test('statsFrame is the bytes docker 28 writes per redraw', () => {
   assert.equal(statsFrame('A   B\n1   2\n'), '\x1b[HA   B\n1   2\n\x1b[HA   B \x1b[K\n1   2 \x1b[K\n \x1b[K\n\x1b[J');
+});
+
+test('formatPercentage rounds as Go does, ties to even', () => {
+  assert.deepEqual([0, 37.2049, 99.999, 0.125, 0.375, 0.625, 0.875, 12.5].map(formatPercentage),
+    ['0.00%', '37.20%', '100.00%', '0.12%', '0.38%', '0.62%', '0.88%', '12.50%']);
 });

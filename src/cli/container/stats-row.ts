@@ -79,7 +79,16 @@ export class StatsRow {
   }
 }
 
-/** Go's strconv.FormatFloat(v, 'f', 2, 64) plus "%". */
+/**
+ * Go's strconv.FormatFloat(v, 'f', 2, 64) plus "%". toFixed rounds an exact tie (x.125, x.625:
+ * the only ties a double can hold at two decimals) up, Go to the even digit.
+ */
 export function formatPercentage(value: number): string {
+  const isTie = Number.isInteger(value * 8) && !Number.isInteger(value * 4);
+  if (isTie) {
+    const cents = Math.floor(Math.abs(value) * 100);
+    const even = cents % 2 === 0 ? cents : cents + 1;
+    return `${value < 0 ? '-' : ''}${(even / 100).toFixed(2)}%`;
+  }
   return `${value.toFixed(2)}%`;
 }
