@@ -1,4 +1,5 @@
 import type { EventMessage } from '../../api/types/index.js';
+import { dockerConfigDir, readDockerConfig } from '../../client/index.js';
 import { newCommand, type BerthCommand } from '../berth-command.js';
 import type { CliContext } from '../cli-context.js';
 import { onAction } from '../on-action.js';
@@ -64,7 +65,8 @@ class StatsSession {
       const errors = this.collectors.flatMap((c) => (c.error ? [c.error.message] : []));
       if (errors.length > 0) throw new StatusError(1, `${errors.join('\n')}\n`);
     }
-    const format = !opts.format || opts.format === TABLE_FORMAT ? DEFAULT_STATS_FORMAT : opts.format;
+    const chosen = opts.format || (await configuredFormat(this.ctx)) || TABLE_FORMAT;
+    const format = chosen === TABLE_FORMAT ? DEFAULT_STATS_FORMAT : chosen;
     const render = () => this.render(format, opts.trunc !== false);
     if (!this.stream) {
       this.ctx.out(render());
@@ -140,6 +142,13 @@ class StatsSession {
       throw err;
     }
   }
+}
+
+/** `statsFormat` from the docker config file, which docker uses when --format is not given. */
+async function configuredFormat(ctx: CliContext): Promise<string | undefined> {
+  const config = await readDockerConfig(dockerConfigDir(ctx.env)).catch(() => undefined);
+  const format = config?.['statsFormat'];
+  return typeof format === 'string' ? format : undefined;
 }
 
 function eventContainerId(e: EventMessage): string | undefined {
