@@ -18,9 +18,11 @@ import { restartCommand } from './container/restart.js';
 import { rmCommand } from './container/rm.js';
 import { runCommand } from './container/run.js';
 import { startCommand } from './container/start.js';
+import { statsCommand } from './container/stats.js';
 import { stopCommand } from './container/stop.js';
 import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
+import { updateCommand } from './container/update.js';
 import { waitCommand } from './container/wait.js';
 import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
@@ -67,9 +69,11 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [rmCommand, 'rm', ['remove']],
   [runCommand, 'run'],
   [startCommand, 'start'],
+  [statsCommand, 'stats'],
   [stopCommand, 'stop'],
   [topCommand, 'top'],
   [unpauseCommand, 'unpause'],
+  [updateCommand, 'update'],
   [waitCommand, 'wait'],
 ];
 

@@ -6,6 +6,7 @@ import type {
   ContainerPruneResponse,
   ContainerSummary,
   ContainerTopResponse,
+  ContainerUpdateRequest,
   ContainerWaitResponse,
 } from '../api/types/index.js';
 import { isApiVersionAtLeast } from './api-version.js';
@@ -175,6 +176,18 @@ export class ContainerClient {
 
   top(id: string, options: { psArgs?: string } = {}): Promise<ContainerTopResponse> {
     return this.conn.callJson('GET', `/containers/${escapePath(id)}/top`, { query: { ps_args: options.psArgs || undefined } });
+  }
+
+  /**
+   * The stats reply: newline-separated ContainerStatsResponse values, one a second while
+   * `stream` is on, else one (carrying a CPU delta over a second).
+   */
+  stats(id: string, options: { stream: boolean; signal?: AbortSignal }): Promise<Readable> {
+    return this.conn.call('GET', `/containers/${escapePath(id)}/stats`, { query: { stream: options.stream ? '1' : '0' }, signal: options.signal });
+  }
+
+  update(id: string, body: ContainerUpdateRequest): Promise<{ Warnings: string[] | null }> {
+    return this.conn.callJson('POST', `/containers/${escapePath(id)}/update`, { json: body });
   }
 
   rename(id: string, name: string): Promise<void> {
