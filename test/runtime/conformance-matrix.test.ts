@@ -35,6 +35,12 @@ interface Row {
   check(out: string, f: Fixtures): void;
   /** Makes run-specific details (mount ids, peer group numbers) comparable. */
   normalize?(out: string): string;
+  /**
+   * Run the runtime in a mount namespace of its own, with this (fixture) directory made shared
+   * there again: a shared root propagates the container's unmounts to its peers, and on the test
+   * machine's own mounts that would unmount /run/netns/* and the like.
+   */
+  sharedIn?(f: Fixtures): string;
 }
 
 /** mountinfo lines as "mountpoint options propagation fstype superoptions", without ids and peer group numbers. */
@@ -125,10 +131,12 @@ cp /bin/busybox /t/bb && /t/bb true 2>&1 | sed 's/^.*: //'`,
       c.linux.rootfsPropagation = prop;
     },
     probe: `${MOUNTINFO_OF(['/'])}; touch /x`,
+    sharedIn: (f) => f.hostDir,
     check: (out, f) => {
       assert.match(out, /^\/ ro,\S* private tmpfs \S+\ntouch: \/x: Read-only file system\n$/);
-      const leaked = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(`${f.sharedRootfs}/`));
-      assert.deepEqual(leaked, [], 'mounts of the container leaked to the host');
+      // What the runtime's namespace saw after the run (see sharedIn).
+      const leaked = readFileSync(join(f.hostDir, '..', 'leaked-mounts'), 'utf8').split('\n').filter(Boolean);
+      assert.deepEqual(leaked, [], 'mounts of the container leaked to the runtime\'s namespace');
     },
   })),
   {
@@ -176,6 +184,19 @@ cat cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus
     },
   },
 ];
+
+/**
+ * The runtime behind a wrapper that runs it in a private mount namespace where `dir` is shared
+ * (in a peer group of its own), and writes the mounts under `dir` left after it to
+ * `<dir>/../leaked-mounts`.
+ */
+function isolated(rt: Runtime, dir: string): Runtime {
+  const wrapper = join(dir, '..', `isolated-${rt.name}`);
+  writeFileSync(wrapper, `#!/bin/sh
+exec unshare --mount --propagation private sh -c 'mount --make-shared "$0" && "$@"; s=$?; grep " $0/" /proc/self/mountinfo | grep -v " $0/sub " > "$0/../leaked-mounts"; exit $s' "${dir}" "${rt.binary}" "$@"
+`, { mode: 0o755 });
+  return { ...rt, binary: wrapper };
+}
 
 describe('conformance matrix: runc and berth-runtime show the same, and what the row says', { skip: skipReason() }, () => {
   let dir: string;
@@ -232,7 +253,7 @@ describe('conformance matrix: runc and berth-runtime show the same, and what the
       for (const rt of rts) {
         const id = uniqueId('m');
         ids.add(id);
-        const r = await runRuntime(rt, ['run', '--bundle', bundle, id]);
+        const r = await runRuntime(row.sharedIn ? isolated(rt, row.sharedIn(fixtures)) : rt, ['run', '--bundle', bundle, id]);
         assert.equal(r.stderr, '', `${rt.name} failed to run the probe (status ${r.code})`);
         got.set(rt.name, { code: r.code, out: row.normalize ? row.normalize(r.stdout) : r.stdout });
         assert.deepEqual(leftoverCgroups(id), [], `${rt.name} left cgroups of ${id}`);
