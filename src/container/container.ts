@@ -112,6 +112,12 @@ export interface ContainerState {
   finishedAt: string;
 }
 
+/** A container's settings on one network (Docker's EndpointSettings as given at create or connect). */
+export interface EndpointConfig {
+  aliases: string[];
+  ipv4Address: string;
+}
+
 export interface ContainerRecord {
   id: string;
   /** Without Docker's leading slash. */
@@ -130,5 +136,10 @@ export interface ContainerRecord {
   restartCount: number;
   /** Set once the user asked for a stop (restart policies honour it). */
   manuallyStopped: boolean;
+  /**
+   * The networks the container joins at each start, by name, in order (the first gets eth0 and
+   * the default route). Empty for host and none. Absent in records older than networks.
+   */
+  networks?: Record<string, EndpointConfig>;
 }
 

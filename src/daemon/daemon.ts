@@ -12,6 +12,7 @@ import { commitRoutes } from '../api/routes/commit.js';
 import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { networkRoutes } from '../api/routes/networks.js';
 import { Router } from '../api/router.js';
 import { ApiServer } from '../api/server.js';
 import { atomicWrite } from '../common/atomic-write.js';
@@ -32,11 +33,13 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { SeccompCompiler } from '../runtime/seccomp/seccomp-compiler.js';
 import { RegistryHosts } from '../registry/registry-hosts.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import { NetworkService } from '../network/network-service.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
+import { NetworkBackend } from './network-backend.js';
 import { listenOptions } from './listen-options.js';
 import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
@@ -89,6 +92,11 @@ async function engineId(dataRoot: string): Promise<string> {
   const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
   await atomicWrite(path, id);
   return id;
+}
+
+/** Berth's nftables table: one per default bridge, so that daemons side by side keep apart. */
+export function nftTableName(bridge: string): string {
+  return `berth_${bridge.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 export interface RunningDaemon {
@@ -164,10 +172,15 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
       }
     },
   };
+  const networks = new NetworkService({
+    root: join(cfg.dataRoot, 'network'), bridge: cfg.bridge, bip: cfg.bip, table: nftTableName(cfg.bridge), events, log,
+  });
+  await networks.open();
   const containers = new ContainerService({
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
+    networks,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   await containers.restore();
@@ -204,8 +217,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
         return 0;
       }
     },
-  }));
+  }, networks));
   execRoutes(router, new ExecBackendAdapter(execs));
+  networkRoutes(router, new NetworkBackend(networks, containers));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   authRoutes(router, new RegistryAuthBackend(images));
@@ -220,6 +234,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     log,
     async close() {
       await server.close();
+      networks.close();
       await unlink(cfg.pidfile).catch(() => {});
       log.info('berthd stopped; containers keep running');
     },
