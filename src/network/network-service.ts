@@ -292,10 +292,11 @@ export class NetworkService {
       return want;
     }
     const [first, last] = hostRange(subnet);
-    const start = n.lastIp ? (parseIpv4(n.lastIp) ?? first) : first;
     const size = last - first + 1;
-    for (let i = 1; i <= size; i++) {
-      const ip = formatIpv4(first + ((start - first + i) % size));
+    const last0 = n.lastIp ? parseIpv4(n.lastIp) : undefined;
+    const from = last0 === undefined ? 0 : last0 - first + 1;
+    for (let i = 0; i < size; i++) {
+      const ip = formatIpv4(first + ((((from + i) % size) + size) % size));
       if (!used.has(ip)) {
         n.lastIp = ip;
         return ip;
