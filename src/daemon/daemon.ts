@@ -234,7 +234,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     log,
     async close() {
       await server.close();
-      networks.close();
+      await networks.close();
       await unlink(cfg.pidfile).catch(() => {});
       log.info('berthd stopped; containers keep running');
     },

@@ -43,9 +43,9 @@ export async function removeLinks(names: readonly string[]): Promise<void> {
 /**
  * Makes the veth pairs of a container: the host ends on their bridges (hairpin on, so that a
  * container reaches itself through a published port), the other ends in its namespace, up, with
- * their addresses and the default route. Two `ip` processes in all, whatever the count.
+ * their addresses and the default route. Two `ip` processes whatever the count.
  */
-export async function plugVeths(netns: string, plans: readonly VethPlan[], o: { createNetns: boolean }): Promise<void> {
+export async function plugVeths(netns: string, plans: readonly VethPlan[], o: { createNetns?: boolean } = {}): Promise<void> {
   const host: string[] = o.createNetns ? [`netns add ${netns}`] : [];
   const inside: string[] = o.createNetns ? ['link set lo up'] : [];
   for (const p of plans) {
@@ -61,7 +61,11 @@ export async function plugVeths(netns: string, plans: readonly VethPlan[], o: { 
   await ipBatch(inside, { netns });
 }
 
-/** Removes a container's namespace and the host ends of its veths (the other ends go with them). */
+/**
+ * Removes a container's namespace: once its processes are gone the kernel destroys it with its
+ * veths (in the background: deleting a veth synchronously costs tens of milliseconds). Veths
+ * named in `hostVeths` are deleted at once (those of a namespace that lives on).
+ */
 export async function unplug(netns: string | undefined, hostVeths: readonly string[]): Promise<void> {
   const present = hostVeths.filter(linkExists);
   const lines = [...present.map((v) => `link del ${v}`), ...(netns && existsSync(`/run/netns/${netns}`) ? [`netns del ${netns}`] : [])];

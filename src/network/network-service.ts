@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomId } from '../common/digest.js';
 import { Conflict, InvalidArgument, messageOf, NotFound, Unavailable } from '../common/errors.js';
@@ -15,8 +15,9 @@ import { isPredefined } from './network.js';
 import { JsonRecordDir } from './network-store.js';
 import { buildRuleset, deleteRuleset } from './nft-ruleset.js';
 import { EmbeddedDns } from './embedded-dns.js';
+import { hostVethName, NetnsPool, type PooledNetns } from './netns-pool.js';
 import { PortReservations } from './port-reservations.js';
-import { runTool } from './run-tool.js';
+import { ipBatch, runTool } from './run-tool.js';
 
 export interface NetworkServiceOptions {
   /** Where the records live (`<data-root>/network`). */
@@ -83,10 +84,20 @@ export class NetworkService {
   private readonly ports = new PortReservations();
   private rules: Promise<void> = Promise.resolve();
   private readonly dns: EmbeddedDns;
+  private readonly pool: NetnsPool;
+  private readonly unplugging = new Set<Promise<void>>();
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.netStore = new JsonRecordDir(join(o.root, 'networks'), o.log);
     this.sandboxStore = new JsonRecordDir(join(o.root, 'sandboxes'), o.log);
+    this.pool = new NetnsPool({
+      prefix: `${o.bridge}-`, bridge: o.bridge, size: 3, log: o.log,
+      lease: () => {
+        const n = this.resolve('bridge');
+        const ip = this.allocate(n, '');
+        return { ip, mac: macOf(parseIpv4(ip)!), prefix: Number(n.subnet.split('/')[1]), gateway: n.gateway };
+      },
+    });
     this.dns = new EmbeddedDns((client, name) => this.lookupName(client, name), o.log);
   }
 
@@ -123,6 +134,7 @@ export class NetworkService {
       if (n.driver === 'bridge') await ensureBridge(n.bridge, `${n.gateway}/${n.subnet.split('/')[1]}`);
       await this.startDns(n);
     }
+    this.pool.refill();
   }
 
   private async openDefaultBridge(): Promise<void> {
@@ -145,7 +157,7 @@ export class NetworkService {
       }
       if (cur.bridge !== fields.bridge) await removeLinks([cur.bridge]);
       Object.assign(cur, fields);
-      await this.persist(cur);
+      await this.persist(cur, { definition: true });
       return;
     }
     await this.add(this.record({ name: 'bridge', driver: 'bridge', isDefault: true, ...fields, options: {
@@ -164,15 +176,20 @@ export class NetworkService {
 
   private async add(n: NetworkRecord): Promise<void> {
     this.nets.set(n.id, n);
-    await this.persist(n);
+    await this.persist(n, { definition: true });
   }
 
-  private persist(n: NetworkRecord): Promise<void> {
-    return this.netStore.save(n.id, () => this.nets.get(n.id));
+  /**
+   * Writes a network's record. A change of its endpoints alone is not synced to disk: endpoints
+   * are runtime state, which a daemon kill keeps (the page cache has it) and a power loss makes
+   * moot (nothing runs after it, and reconcile() frees every address). Definitions are synced.
+   */
+  private persist(n: NetworkRecord, o: { definition?: boolean } = {}): Promise<void> {
+    return this.netStore.save(n.id, () => this.nets.get(n.id), { sync: o.definition === true });
   }
 
   private persistSandbox(id: string): Promise<void> {
-    return this.sandboxStore.save(id, () => this.sandboxes.get(id));
+    return this.sandboxStore.save(id, () => this.sandboxes.get(id), { sync: false });
   }
 
   /** Subnets in use: the host's routes (but through our own bridge for `except`) and our networks. */
@@ -262,7 +279,7 @@ export class NetworkService {
     this.dns.close(n.gateway);
     await removeLinks([n.bridge]);
     await this.applyRules();
-    await this.persist(n);
+    await this.persist(n, { definition: true });
     this.event(n, 'destroy');
   }
 
@@ -285,6 +302,7 @@ export class NetworkService {
     const subnet = parseCidr(n.subnet).subnet;
     const used = new Set(Object.values(n.endpoints).map((e) => e.ip));
     used.add(n.gateway);
+    if (n.isDefault) for (const ip of this.pool.ips()) used.add(ip);
     if (want) {
       const w = parseIpv4(want);
       if (w === undefined || !subnetContains(subnet, w)) throw new InvalidArgument(`no configured subnet or ip-range contain the IP address ${want}`);
@@ -334,8 +352,11 @@ export class NetworkService {
    */
   async attach(c: ContainerNetworking): Promise<{ netnsPath: string }> {
     const targets = Object.entries(c.networks).map(([ref, req]) => ({ net: this.resolve(ref), req }));
-    const sandbox: Sandbox = { containerId: c.id, netns: `${this.o.bridge}-${c.id.slice(0, 12)}`, ports: [] };
+    const t0 = performance.now();
     const ports = this.wantedPorts(c);
+    // The default bridge first and no address asked for: a spare namespace has all it needs.
+    const pooled = targets[0]?.net.isDefault && !targets[0].req.ipv4Address ? this.pool.take() : undefined;
+    const sandbox: Sandbox = { containerId: c.id, netns: pooled?.netns ?? `${this.o.bridge}-${c.id.slice(0, 12)}`, ports: [] };
     try {
       for (const p of ports) {
         const hostPort = await this.ports.reserve(p.proto, p.hostIp, p.hostPort).catch((err: unknown) => {
@@ -344,10 +365,14 @@ export class NetworkService {
         sandbox.ports.push({ ...p, hostPort });
       }
       this.sandboxes.set(c.id, sandbox);
-      const plans = targets.map((t, i) => this.newEndpoint(t.net, c, t.req, `eth${i}`, i === targets.findIndex((x) => !x.net.internal)));
-      // Recorded before the links exist: a crash from here on leaves records that init() cleans.
-      await Promise.all([this.persistSandbox(c.id), ...targets.map((t) => this.persist(t.net))]);
-      await plugVeths(sandbox.netns, plans, { createNetns: true });
+      const plans = targets.map((t, i) => this.newEndpoint(t.net, c, t.req, `eth${i}`, i === targets.findIndex((x) => !x.net.internal), i === 0 ? pooled : undefined));
+      // The container starts only once both are done: its records are on disk before it runs,
+      // and reconcile() removes namespaces and veths that no record names.
+      await Promise.all([
+        this.persistSandbox(c.id),
+        ...targets.map((t) => this.persist(t.net)),
+        pooled ? plugVeths(sandbox.netns, plans.slice(1)) : plugVeths(sandbox.netns, plans, { createNetns: true }),
+      ]);
       if (sandbox.ports.length) await this.applyRules();
     } catch (err) {
       await this.detach(c.id).catch(() => {});
@@ -355,20 +380,22 @@ export class NetworkService {
       throw err;
     }
     for (const t of targets) this.event(t.net, 'connect', { container: c.id });
+    this.o.log.debug('network attached', { id: c.id, ms: (performance.now() - t0).toFixed(1), pooled: pooled !== undefined });
     return { netnsPath: `/run/netns/${sandbox.netns}` };
   }
 
-  private newEndpoint(n: NetworkRecord, c: ContainerNetworking, req: EndpointRequest, ifname: string, defaultRoute: boolean): VethPlan {
+  private newEndpoint(n: NetworkRecord, c: ContainerNetworking, req: EndpointRequest, ifname: string, defaultRoute: boolean, spare?: PooledNetns): VethPlan {
     if (n.driver !== 'bridge') throw new InvalidArgument(`container cannot be connected to network ${n.name}: it is not a bridge network`);
     if (Object.values(n.endpoints).some((e) => e.containerId === c.id)) {
       throw new Conflict(`endpoint with name ${c.name} already exists in network ${n.name}`);
     }
     if (req.ipv4Address && n.isDefault) throw new InvalidArgument('user specified IP address is supported on user defined networks only');
-    const ip = this.allocate(n, req.ipv4Address);
+    const ip = spare?.ip ?? this.allocate(n, req.ipv4Address);
+    const hostVeth = spare?.hostVeth ?? hostVethName();
     const ep: Endpoint = {
       id: randomId(), containerId: c.id, containerName: c.name, ip, mac: macOf(parseIpv4(ip)!),
       aliases: n.isDefault ? [] : [...new Set([...req.aliases, c.id.slice(0, 12)])],
-      hostVeth: `veth${randomBytes(4).toString('hex').slice(0, 7)}`, ifname,
+      hostVeth, ifname,
     };
     n.endpoints[c.id] = ep;
     return {
@@ -388,7 +415,7 @@ export class NetworkService {
     const plan = this.newEndpoint(n, c, req, `eth${i}`, false);
     try {
       await this.persist(n);
-      await plugVeths(sandbox.netns, [plan], { createNetns: false });
+      await plugVeths(sandbox.netns, [plan]);
     } catch (err) {
       delete n.endpoints[c.id];
       await removeLinks([plan.hostVeth]);
@@ -433,13 +460,22 @@ export class NetworkService {
     const sandbox = this.sandboxes.get(containerId);
     const eps = this.endpointsOf(containerId);
     if (!sandbox && !eps.length) return;
+    const t0 = performance.now();
     for (const { network } of eps) delete network.endpoints[containerId];
     this.sandboxes.delete(containerId);
     for (const p of sandbox?.ports ?? []) this.ports.release(p.proto, p.hostIp, p.hostPort);
-    await unplug(sandbox?.netns, eps.map((e) => e.endpoint.hostVeth));
-    if (sandbox?.ports.length) await this.applyRules();
-    await Promise.all([...eps.map((e) => this.persist(e.network)), this.persistSandbox(containerId)]);
+    // The veths go with the namespace (the kernel destroys it once the container's processes are
+    // gone). Not waited for: nothing depends on it, and reconcile() removes what a crash leaves.
+    const unplugging = unplug(sandbox?.netns, sandbox ? [] : eps.map((e) => e.endpoint.hostVeth));
+    this.unplugging.add(unplugging);
+    void unplugging.finally(() => this.unplugging.delete(unplugging));
+    await Promise.all([
+      sandbox?.ports.length ? this.applyRules() : undefined,
+      ...eps.map((e) => this.persist(e.network)),
+      this.persistSandbox(containerId),
+    ]);
     for (const e of eps) this.event(e.network, 'disconnect', { container: containerId });
+    this.o.log.debug('network detached', { id: containerId, ms: (performance.now() - t0).toFixed(1) });
   }
 
   /**
@@ -459,6 +495,7 @@ export class NetworkService {
       await unplug(sandbox?.netns, eps.map((e) => e.endpoint.hostVeth));
       await Promise.all([...eps.map((e) => this.persist(e.network)), this.persistSandbox(id)]);
     }
+    await this.removeOrphans();
     for (const s of this.sandboxes.values()) {
       for (const p of s.ports) {
         await this.ports.reserve(p.proto, p.hostIp, p.hostPort).catch((err: unknown) => {
@@ -467,6 +504,27 @@ export class NetworkService {
       }
     }
     await this.applyRules();
+  }
+
+  /**
+   * Namespaces with this daemon's prefix and veths on its bridges that no record names: what a
+   * crash between making them and recording them leaves, and spares of an earlier run.
+   */
+  private async removeOrphans(): Promise<void> {
+    const prefix = `${this.o.bridge}-`;
+    const named = new Set([...this.sandboxes.values()].map((s) => s.netns));
+    const netns = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && !named.has(n) && !this.pool.has(n));
+    const known = new Set<string>();
+    for (const n of this.nets.values()) for (const e of Object.values(n.endpoints)) known.add(e.hostVeth);
+    const veths: string[] = [];
+    for (const n of this.nets.values()) {
+      if (n.driver !== 'bridge') continue;
+      for (const v of await readdir(`/sys/class/net/${n.bridge}/brif`).catch(() => [] as string[])) {
+        if (!known.has(v) && !this.pool.hasVeth(v)) veths.push(v);
+      }
+    }
+    if (netns.length || veths.length) this.o.log.info('removing network leftovers', { netns: netns.join(','), veths: veths.join(',') });
+    await ipBatch([...veths.map((v) => `link del ${v}`), ...netns.map((n) => `netns del ${n}`)], { force: true }).catch(() => {});
   }
 
   /** Writes Berth's nftables table from the current state (one `nft` process, one transaction). */
@@ -492,9 +550,10 @@ export class NetworkService {
   }
 
   /** Stops holding ports (the kernel's rules stay: running containers keep answering). */
-  close(): void {
+  async close(): Promise<void> {
     this.ports.closeAll();
     this.dns.closeAll();
+    await Promise.all([this.pool.drain(), ...this.unplugging]);
   }
 
   /** Removes every bridge and the table: for a daemon's data being wiped (tests), never at a stop. */

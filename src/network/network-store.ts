@@ -30,13 +30,16 @@ export class JsonRecordDir<T extends object> {
     return out;
   }
 
-  /** Writes the record as it is when the write runs; resolves once it is on disk. */
-  save(key: string, current: () => T | undefined): Promise<void> {
+  /**
+   * Writes the record as it is when the write runs; resolves once it is written (and with `sync`,
+   * on disk: what must survive a power loss, not only a daemon kill, which the page cache does).
+   */
+  save(key: string, current: () => T | undefined, o: { sync: boolean }): Promise<void> {
     const prev = this.writes.get(key) ?? Promise.resolve();
     const next = prev.then(async () => {
       const v = current();
       if (v === undefined) await rm(join(this.dir, `${key}.json`), { force: true });
-      else await atomicWriteJson(join(this.dir, `${key}.json`), v);
+      else await atomicWriteJson(join(this.dir, `${key}.json`), v, { sync: o.sync });
     });
     const tail = next.catch(() => {});
     this.writes.set(key, tail);
