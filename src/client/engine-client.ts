@@ -6,6 +6,7 @@ import { ExecClient } from './exec-client.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { HttpTransport } from './http-transport.js';
 import { ImageClient } from './image-client.js';
+import { NetworkClient } from './network-client.js';
 import { readJsonStream } from './json-stream-splitter.js';
 
 export interface EngineClientOptions {
@@ -29,12 +30,14 @@ export class EngineClient {
   readonly containers: ContainerClient;
   readonly exec: ExecClient;
   readonly images: ImageClient;
+  readonly networks: NetworkClient;
 
   constructor(address: DaemonAddress, options: EngineClientOptions = {}) {
     this.connection = new EngineConnection(new HttpTransport(address), options);
     this.containers = new ContainerClient(this.connection);
     this.exec = new ExecClient(this.connection);
     this.images = new ImageClient(this.connection);
+    this.networks = new NetworkClient(this.connection);
   }
 
   get address(): DaemonAddress {

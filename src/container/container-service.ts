@@ -325,6 +325,7 @@ export class ContainerService {
   private async startTask(rec: ContainerRecord, attach: AttachStream[]): Promise<void> {
     const sup = this.o.supervisor;
     let task: Task;
+    let sandbox: { netnsPath: string; published: Promise<void> } | undefined;
     const c = this.networking(rec);
     // The network is made while the root filesystem is looked at: they do not depend on each other.
     const attaching = c ? this.o.networks.attach(c) : Promise.resolve(undefined);
@@ -339,7 +340,7 @@ export class ContainerService {
       } finally {
         await attaching.catch(() => {});
       }
-      const sandbox = await attaching;
+      sandbox = await attaching;
       if (sandbox) await this.writeHosts(rec);
       const spec = buildSpec({
         record: rec,
@@ -372,6 +373,12 @@ export class ContainerService {
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
+    if (sandbox) {
+      await sandbox.published.catch((err: unknown) => {
+        task.shim.kill(SIGKILL);
+        throw new Error(`publishing the ports of container ${rec.id}: ${messageOf(err)}`, { cause: err });
+      });
+    }
     // Answered without waiting for the disk: after a crash before this write lands, restore()
     // finds the running shim of a record that says "created" and adopts it.
     void this.o.store.save(rec).catch((err) => this.o.log.error('recording a start failed', { id: rec.id, error: err }));

@@ -350,7 +350,7 @@ export class NetworkService {
    * Ports are taken first: a taken port fails the start before anything is made. On failure
    * nothing is left behind.
    */
-  async attach(c: ContainerNetworking): Promise<{ netnsPath: string }> {
+  async attach(c: ContainerNetworking): Promise<{ netnsPath: string; published: Promise<void> }> {
     const targets = Object.entries(c.networks).map(([ref, req]) => ({ net: this.resolve(ref), req }));
     const t0 = performance.now();
     const ports = this.wantedPorts(c);
@@ -373,7 +373,6 @@ export class NetworkService {
         ...targets.map((t) => this.persist(t.net)),
         pooled ? plugVeths(sandbox.netns, plans.slice(1)) : plugVeths(sandbox.netns, plans, { createNetns: true }),
       ]);
-      if (sandbox.ports.length) await this.applyRules();
     } catch (err) {
       await this.detach(c.id).catch(() => {});
       for (const p of sandbox.ports) this.ports.release(p.proto, p.hostIp, p.hostPort);
@@ -381,7 +380,11 @@ export class NetworkService {
     }
     for (const t of targets) this.event(t.net, 'connect', { container: c.id });
     this.o.log.debug('network attached', { id: c.id, ms: (performance.now() - t0).toFixed(1), pooled: pooled !== undefined });
-    return { netnsPath: `/run/netns/${sandbox.netns}` };
+    // The DNAT rules are written while the container starts: the caller waits for them before
+    // it reports the start (the port answers once `docker run -d` returns).
+    const published = sandbox.ports.length ? this.applyRules() : Promise.resolve();
+    published.catch(() => {});
+    return { netnsPath: `/run/netns/${sandbox.netns}`, published };
   }
 
   private newEndpoint(n: NetworkRecord, c: ContainerNetworking, req: EndpointRequest, ifname: string, defaultRoute: boolean, spare?: PooledNetns): VethPlan {

@@ -238,4 +238,27 @@ describe('networks: the default bridge, published ports, user networks', () => {
     await ok(['rm', '-f', 'survivor']);
     await settlesTo(before);
   });
+
+  test('berth network create/ls/inspect/connect/disconnect/rm/prune and berth port', async () => {
+    const berth = async (args: string[]) => {
+      const r = await d.berth(args);
+      assert.equal(r.code, 0, `berth ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const id = await berth(['network', 'create', '--subnet', '10.201.88.0/24', '--label', 'k=v', 'bn']);
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(await berth(['network', 'ls', '--filter', 'name=bn']), new RegExp(`NETWORK ID +NAME +DRIVER +SCOPE\n${id.slice(0, 12)} +bn +bridge +local`));
+    assert.equal(await berth(['network', 'inspect', '-f', '{{json .IPAM.Config}} {{.Labels.k}}', 'bn']), '[{"Subnet":"10.201.88.0/24","Gateway":"10.201.88.1"}] v');
+    await berth(['run', '-d', '--name', 'bc', '-p', '127.0.0.1::80', '--network', 'bn', '--network-alias', 'bee', 'busybox', ...HTTPD]);
+    const port = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/.exec(await berth(['port', 'bc']));
+    assert.ok(port);
+    assert.match(await httpGet(Number(port[1])), /^served by/);
+    await berth(['network', 'connect', 'bridge', 'bc']);
+    assert.equal(await berth(['inspect', '-f', '{{len .NetworkSettings.Networks}} {{index .NetworkSettings.Networks.bn.Aliases 0}}', 'bc']), '2 bee');
+    await berth(['network', 'disconnect', 'bridge', 'bc']);
+    const r = await d.berth(['network', 'rm', 'bn']);
+    assert.match(r.stderr, /has active endpoints/);
+    await berth(['rm', '-f', 'bc']);
+    assert.equal(await berth(['network', 'prune', '-f']), 'Deleted Networks:\nbn');
+  });
 });
