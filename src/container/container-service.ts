@@ -632,7 +632,7 @@ export class ContainerService {
     this.o.store.reserveName(name, rec.id);
     this.o.store.releaseName(old, rec.id);
     rec.name = name;
-    await this.o.store.save(rec);
+    await Promise.all([this.o.store.save(rec), this.o.networks.renameContainer(rec.id, name)]);
     this.event(rec, 'rename', { oldName: `/${old}` });
   }
 

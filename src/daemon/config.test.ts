@@ -71,4 +71,7 @@ test('parseDaemonArgs takes dockerd\'s -b/--bridge and --bip, from flags or daem
   const j = parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': JSON.stringify({ bridge: 'brj', bip: '10.1.0.1/16' }) })).config;
   assert.deepEqual([j.bridge, j.bip], ['brj', '10.1.0.1/16']);
   assert.throws(() => parseDaemonArgs(['-b', 'a-name-far-too-long'], files({})), /invalid bridge name/);
+  const p = parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=24'], files({})).config;
+  assert.deepEqual(p.defaultAddressPools, [{ base: '10.9.0.0/16', size: 24 }]);
+  assert.throws(() => parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=8'], files({})), /size 8 must be between 16 and 30/);
 });

@@ -173,7 +173,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     },
   };
   const networks = new NetworkService({
-    root: join(cfg.dataRoot, 'network'), bridge: cfg.bridge, bip: cfg.bip, table: nftTableName(cfg.bridge), events, log,
+    root: join(cfg.dataRoot, 'network'), bridge: cfg.bridge, bip: cfg.bip, addressPools: cfg.defaultAddressPools, table: nftTableName(cfg.bridge), events, log,
   });
   await networks.open();
   const containers = new ContainerService({

@@ -28,4 +28,6 @@ test('chooseSubnet skips what routes and other networks use, as Docker picks its
   assert.equal(formatSubnet(chooseSubnet(taken)!), '172.19.0.0/16');
   const all = [parseCidr('172.16.0.0/12').subnet, parseCidr('192.168.0.0/16').subnet];
   assert.equal(chooseSubnet(all), undefined);
+  const pools = [{ base: '10.9.0.0/16', size: 24 }];
+  assert.equal(formatSubnet(chooseSubnet([parseCidr('10.9.0.0/24').subnet], pools)!), '10.9.1.0/24');
 });

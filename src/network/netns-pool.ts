@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Logger } from '../common/log.js';
 import { messageOf } from '../common/errors.js';
 import { ipBatch } from './run-tool.js';
@@ -20,6 +20,19 @@ export interface PooledNetns extends PoolLease {
   netns: string;
   hostVeth: string;
   ifname: string;
+}
+
+/**
+ * Whether /run/netns/<name> still holds its namespace. /run/netns is a shared mount: an unmount
+ * that propagates into it (a container whose root was made rshared, unmounting its old root)
+ * leaves an empty file of mode 0 in place of the namespace (nsfs shows mode 0444).
+ */
+function isMountedNetns(name: string): boolean {
+  try {
+    return (statSync(`/run/netns/${name}`).mode & 0o444) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 export function hostVethName(): string {
@@ -63,7 +76,12 @@ export class NetnsPool {
   }
 
   take(): PooledNetns | undefined {
-    const p = this.ready.shift();
+    let p = this.ready.shift();
+    while (p && !isMountedNetns(p.netns)) {
+      this.o.log.warn('a spare network namespace lost its mount: dropped', { netns: p.netns });
+      void ipBatch([`netns del ${p.netns}`], { force: true }).catch(() => {});
+      p = this.ready.shift();
+    }
     // Shortly after: the spare's making would compete for the kernel's network lock with this start.
     setTimeout(() => this.refill(), 20).unref();
     return p;

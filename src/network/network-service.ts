@@ -6,7 +6,7 @@ import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { nowRfc3339Nano } from '../common/time.js';
 import { ensureBridge, linkExists, plugVeths, removeLinks, unplug, type VethPlan } from './bridge-links.js';
-import { chooseSubnet } from './choose-subnet.js';
+import { chooseSubnet, DOCKER_POOLS, type AddressPool } from './choose-subnet.js';
 import { networkExists, networkInUse, noSuchNetwork, predefinedNetwork } from './errors.js';
 import { hostRoutes } from './host-routes.js';
 import { formatIpv4, formatSubnet, hostRange, macOf, parseCidr, parseIpv4, subnetContains, subnetsOverlap, type Subnet } from './ipv4.js';
@@ -28,6 +28,8 @@ export interface NetworkServiceOptions {
   bip: string;
   /** Berth's nftables table (of family ip): the only one it changes. */
   table: string;
+  /** Where subnets are chosen from (dockerd's --default-address-pool); Docker's pools if empty. */
+  addressPools: AddressPool[];
   events: EventSink;
   log: Logger;
 }
@@ -85,7 +87,7 @@ export class NetworkService {
   private rules: Promise<void> = Promise.resolve();
   private readonly dns: EmbeddedDns;
   private readonly pool: NetnsPool;
-  private readonly unplugging = new Set<Promise<void>>();
+  private readonly backgroundWork = new Set<Promise<void>>();
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.netStore = new JsonRecordDir(join(o.root, 'networks'), o.log);
@@ -142,7 +144,7 @@ export class NetworkService {
     let gatewayCidr = this.o.bip;
     if (!gatewayCidr && cur && cur.bridge === this.o.bridge) return;
     if (!gatewayCidr) {
-      const sub = chooseSubnet(await this.takenSubnets(cur?.id));
+      const sub = chooseSubnet(await this.takenSubnets(cur?.id), this.pools);
       if (!sub) throw new Conflict('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
       gatewayCidr = `${formatIpv4(sub.base + 1)}/${sub.prefix}`;
     }
@@ -208,6 +210,10 @@ export class NetworkService {
     }
   }
 
+  private get pools(): AddressPool[] {
+    return this.o.addressPools.length ? this.o.addressPools : DOCKER_POOLS;
+  }
+
   private findByName(name: string): NetworkRecord | undefined {
     for (const n of this.nets.values()) if (n.name === name) return n;
     return undefined;
@@ -249,7 +255,7 @@ export class NetworkService {
       subnet = parseCidr(c.subnet).subnet;
       await this.checkFree(subnet, undefined, bridge);
     } else {
-      const s = chooseSubnet(await this.takenSubnets());
+      const s = chooseSubnet(await this.takenSubnets(), this.pools);
       if (!s) throw new Conflict('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
       subnet = s;
     }
@@ -263,10 +269,8 @@ export class NetworkService {
       id, name: c.name, driver: 'bridge', isDefault: false, bridge, subnet: formatSubnet(subnet), gateway,
       internal: c.internal, attachable: c.attachable, labels: c.labels, options: c.options,
     });
-    await ensureBridge(bridge, `${gateway}/${subnet.prefix}`);
-    await this.add(n);
-    await this.applyRules();
-    await this.startDns(n);
+    // nft takes a rule for a bridge that does not exist yet: the three go side by side.
+    await Promise.all([ensureBridge(bridge, `${gateway}/${subnet.prefix}`).then(() => this.startDns(n)), this.add(n), this.applyRules()]);
     this.event(n, 'create');
     return n;
   }
@@ -277,9 +281,10 @@ export class NetworkService {
     if (Object.keys(n.endpoints).length) throw networkInUse(n.id);
     this.nets.delete(n.id);
     this.dns.close(n.gateway);
-    await removeLinks([n.bridge]);
-    await this.applyRules();
-    await this.persist(n, { definition: true });
+    // Deleting a bridge makes the kernel wait for its users to let go: not waited for (reconcile()
+    // removes what a crash leaves; a new network gets a new bridge name).
+    this.background(removeLinks([n.bridge]));
+    await Promise.all([this.applyRules(), this.persist(n, { definition: true })]);
     this.event(n, 'destroy');
   }
 
@@ -439,6 +444,13 @@ export class NetworkService {
     this.event(n, 'disconnect', { container: containerId });
   }
 
+  /** A renamed container answers to its new name on its networks. */
+  async renameContainer(containerId: string, name: string): Promise<void> {
+    const eps = this.endpointsOf(containerId);
+    for (const { endpoint } of eps) endpoint.containerName = name;
+    await Promise.all(eps.map((e) => this.persist(e.network)));
+  }
+
   /** The endpoints of a container, in the order of its interfaces. */
   endpointsOf(containerId: string): AttachedEndpoint[] {
     const out: AttachedEndpoint[] = [];
@@ -469,16 +481,22 @@ export class NetworkService {
     for (const p of sandbox?.ports ?? []) this.ports.release(p.proto, p.hostIp, p.hostPort);
     // The veths go with the namespace (the kernel destroys it once the container's processes are
     // gone). Not waited for: nothing depends on it, and reconcile() removes what a crash leaves.
-    const unplugging = unplug(sandbox?.netns, sandbox ? [] : eps.map((e) => e.endpoint.hostVeth));
-    this.unplugging.add(unplugging);
-    void unplugging.finally(() => this.unplugging.delete(unplugging));
+    this.background(unplug(sandbox?.netns, sandbox ? [] : eps.map((e) => e.endpoint.hostVeth)));
+    // The host ports are free at once; the rules that led to the container go in the same queue
+    // as every rule change, so a port published again meanwhile ends up right.
+    if (sandbox?.ports.length) this.background(this.applyRules().catch((err: unknown) => this.o.log.warn('removing published ports failed', { error: messageOf(err) })));
     await Promise.all([
-      sandbox?.ports.length ? this.applyRules() : undefined,
       ...eps.map((e) => this.persist(e.network)),
       this.persistSandbox(containerId),
     ]);
     for (const e of eps) this.event(e.network, 'disconnect', { container: containerId });
     this.o.log.debug('network detached', { id: containerId, ms: (performance.now() - t0).toFixed(1) });
+  }
+
+  /** Kernel cleanup nothing waits for; close() lets it finish. */
+  private background(work: Promise<void>): void {
+    this.backgroundWork.add(work);
+    void work.finally(() => this.backgroundWork.delete(work));
   }
 
   /**
@@ -556,7 +574,7 @@ export class NetworkService {
   async close(): Promise<void> {
     this.ports.closeAll();
     this.dns.closeAll();
-    await Promise.all([this.pool.drain(), ...this.unplugging]);
+    await Promise.all([this.pool.drain(), ...this.backgroundWork]);
   }
 
   /** Removes every bridge and the table: for a daemon's data being wiped (tests), never at a stop. */

@@ -37,7 +37,18 @@ export class TestDaemon {
   /** Its own default bridge, subnet and nftables table: daemons side by side never share them. */
   readonly bridge = `bt${this.tag}`;
   readonly nftTable = `berth_bt${this.tag}`;
-  readonly bip = `10.200.${freeThirdOctet()}.1/24`;
+  private readonly octet = freeThirdOctet();
+  readonly bip = `10.200.${this.octet}.1/24`;
+  /**
+   * Where its networks' subnets come from (--default-address-pool): a /16 of its own, so that
+   * daemons creating networks at the same moment cannot pick the same subnet.
+   */
+  readonly addressPool = `10.${this.octet === 200 ? 199 : this.octet}.0.0/16`;
+
+  /** A /24 of this daemon's own pool, for tests that name a subnet (`n` above what it picks itself). */
+  subnet(n: number): string {
+    return this.addressPool.replace(/\.0\.0\/16$/, `.${n}.0/24`);
+  }
   private proc: ChildProcess | undefined;
   log = '';
 
@@ -66,7 +77,7 @@ export class TestDaemon {
       '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
       '--pidfile', join(this.dir, 'berthd.pid'), '--config-file', join(this.dir, 'daemon.json'),
       '--cgroup-parent', this.cgroupParent,
-      '--bridge', this.bridge, '--bip', this.bip,
+      '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', `base=${this.addressPool},size=24`,
       // Tests never leave this machine: a pull of an image that is not here must not reach Docker Hub.
       '--allow-registry', '127.0.0.0/8', '--allow-registry', 'localhost',
       ...(this.o.extraArgs ?? []),

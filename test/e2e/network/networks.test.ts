@@ -170,7 +170,9 @@ describe('networks: the default bridge, published ports, user networks', () => {
 
   test('user networks: A reaches B by name and alias; from another network it cannot', async () => {
     await ok(['network', 'create', '--label', 'team=a', 'front']);
-    await ok(['network', 'create', '--subnet', '10.201.77.0/24', '--gateway', '10.201.77.254', 'back']);
+    const back = d.subnet(77);
+    const backPrefix = back.replace(/\.0\/24$/, '');
+    await ok(['network', 'create', '--subnet', back, '--gateway', `${backPrefix}.254`, 'back']);
     try {
       await ok(['run', '-d', '--name', 'srv', '--network', 'front', '--network-alias', 'api', 'busybox', ...HTTPD]);
       const ip = await ok(['inspect', '-f', '{{.NetworkSettings.Networks.front.IPAddress}}', 'srv']);
@@ -181,8 +183,8 @@ describe('networks: the default bridge, published ports, user networks', () => {
       const other = await d.docker(['run', '--rm', '--network', 'back', 'busybox', 'sh', '-c',
         `cat /etc/resolv.conf; ip -4 -o addr show eth0; nslookup srv; ping -c 1 -W 1 ${ip}`]);
       assert.notEqual(other.code, 0);
-      assert.match(other.stdout, /nameserver 10\.201\.77\.254/);
-      assert.match(other.stdout, /inet 10\.201\.77\.1\/24/);
+      assert.match(other.stdout, new RegExp(`nameserver ${backPrefix.replace(/\./g, '\\.')}\\.254`));
+      assert.match(other.stdout, new RegExp(`inet ${backPrefix.replace(/\./g, '\\.')}\\.1/24`));
       assert.match(other.stdout + other.stderr, /can't find srv/);
       assert.match(other.stdout, /100% packet loss/);
       const ls = await ok(['network', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}} {{.Driver}}']);
@@ -245,10 +247,11 @@ describe('networks: the default bridge, published ports, user networks', () => {
       assert.equal(r.code, 0, `berth ${args.join(' ')}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
       return r.stdout.trim();
     };
-    const id = await berth(['network', 'create', '--subnet', '10.201.88.0/24', '--label', 'k=v', 'bn']);
+    const sub = d.subnet(88);
+    const id = await berth(['network', 'create', '--subnet', sub, '--label', 'k=v', 'bn']);
     assert.match(id, /^[0-9a-f]{64}$/);
     assert.match(await berth(['network', 'ls', '--filter', 'name=bn']), new RegExp(`NETWORK ID +NAME +DRIVER +SCOPE\n${id.slice(0, 12)} +bn +bridge +local`));
-    assert.equal(await berth(['network', 'inspect', '-f', '{{json .IPAM.Config}} {{.Labels.k}}', 'bn']), '[{"Subnet":"10.201.88.0/24","Gateway":"10.201.88.1"}] v');
+    assert.equal(await berth(['network', 'inspect', '-f', '{{json .IPAM.Config}} {{.Labels.k}}', 'bn']), `[{"Subnet":"${sub}","Gateway":"${sub.replace(/0\/24$/, '1')}"}] v`);
     await berth(['run', '-d', '--name', 'bc', '-p', '127.0.0.1::80', '--network', 'bn', '--network-alias', 'bee', 'busybox', ...HTTPD]);
     const port = /^80\/tcp -> 127\.0\.0\.1:(\d+)$/.exec(await berth(['port', 'bc']));
     assert.ok(port);
