@@ -58,7 +58,10 @@ async function throughput(e: Engine, rounds: number, bytes: number): Promise<{ p
   const name = `bench-net-sink-${e.name}`;
   const out = { published: [] as number[], direct: [] as number[], errors: [] as string[] };
   await runCommand(dockerCli(e, ['rm', '-f', name]));
-  await cli(e, ['run', '-d', '--name', name, '-p', '127.0.0.1::5001', 'busybox', 'sh', '-c', 'while true; do nc -l -p 5001 >/dev/null; done']);
+  // busybox nc as a persistent server handing each connection to dd, which reads to the end (a
+  // plain `nc -l` stops at its own stdin's EOF, after the first buffer).
+  const sink = 'printf "#!/bin/sh\\nexec dd of=/dev/null bs=1M 2>/dev/null\\n" >/tmp/sink && chmod +x /tmp/sink && exec nc -ll -p 5001 -e /tmp/sink';
+  await cli(e, ['run', '-d', '--name', name, '-p', '127.0.0.1::5001', 'busybox', 'sh', '-c', sink]);
   try {
     const port = (await cli(e, ['port', name, '5001/tcp'])).split(':').pop()!;
     const ip = await cli(e, ['inspect', '-f', '{{.NetworkSettings.IPAddress}}', name]);
@@ -71,7 +74,6 @@ async function throughput(e: Engine, rounds: number, bytes: number): Promise<{ p
           return out;
         }
         if (r > 0) out[kind].push(Number(res.stdout.trim()));
-        await new Promise((ok) => setTimeout(ok, 50)); // the sink's loop starts its next nc
       }
     }
   } finally {
@@ -123,7 +125,7 @@ export async function measureNetwork(env: BenchEnv): Promise<Row[]> {
   const theirs = tput.get('docker');
   if (theirs?.published.length) viaPort.docker = summarize(theirs.published);
   for (const t of tput.values()) viaPort.errors.push(...t.errors);
-  viaPort.notes.push(`${bytes / 1048576} MiB from a Node client on the host (Docker Engine's: in its network namespace) to busybox \`nc -l\` in the container, connect to close; ${env.rounds(6)} rounds`);
+  viaPort.notes.push(`${bytes / 1048576} MiB from a Node client on the host (Docker Engine's: in its network namespace) to busybox \`nc -ll -e dd\` in the container, connect to close; ${env.rounds(6)} rounds`);
   if (theirs?.direct.length) viaPort.notes.push(`Docker Engine direct to the container: ${summarize(theirs.direct).median.toFixed(0)} MiB/s (median)`);
   rows.push(viaPort, vsDirect);
   return rows;

@@ -10,8 +10,8 @@ export function networkExists(name: string): Conflict {
   return new Conflict(`network with name ${name} already exists`);
 }
 
-export function networkInUse(id: string): Conflict {
-  return new Conflict(`error while removing network: network ${id} has active endpoints`);
+export function networkInUse(name: string, id: string): Conflict {
+  return new Conflict(`error while removing network: network ${name} id ${id} has active endpoints`);
 }
 
 export function predefinedNetwork(name: string): InvalidArgument {

@@ -278,7 +278,7 @@ export class NetworkService {
   async remove(ref: string): Promise<void> {
     const n = this.resolve(ref);
     if (isPredefined(n)) throw predefinedNetwork(n.name);
-    if (Object.keys(n.endpoints).length) throw networkInUse(n.id);
+    if (Object.keys(n.endpoints).length) throw networkInUse(n.name, n.id);
     this.nets.delete(n.id);
     this.dns.close(n.gateway);
     // Deleting a bridge makes the kernel wait for its users to let go: not waited for (reconcile()

@@ -25,63 +25,60 @@ export interface RulesetInput {
 const q = (s: string) => `"${s}"`;
 
 /**
- * The whole of Berth's nftables table, written from the daemon's state. Loaded with `nft -f` as
- * one transaction that deletes the old table and adds the new one: what a crash leaves is the
- * previous state or the next, and a restart rewrites it from the records, so rules of containers
- * that are gone cannot survive.
+ * Berth's nftables table, its rules written from the daemon's state. Loaded with `nft -f` as one
+ * transaction: the chains are declared (made if missing, kept if there) and every one flushed and
+ * filled again, so what a crash leaves is the previous state or the next, and a restart rewrites
+ * it from the records: rules of containers that are gone cannot survive. The base chains are never
+ * deleted: registering a hook makes the kernel wait for its readers, which would be paid at each
+ * change.
  *
  * - published: DNAT of host ports (from outside through prerouting, from the host through
  *   output; 127.0.0.1 works because the bridges have route_localnet set).
- * - postrouting: masquerade of outbound traffic, of loopback-sourced traffic into the bridges,
- *   and of hairpin traffic (a container reaching its own network through a host port).
- * - forward: networks cannot reach one another except through published ports; internal
+ * - nat_out: masquerade of outbound traffic, loopback-sourced traffic into the bridges, and hairpin traffic
+ *   (a container reaching its own network through a host port).
+ * - isolate: networks cannot reach one another except through published ports; internal
  *   networks reach nothing beyond their bridge.
  */
 export function buildRuleset(i: RulesetInput): string {
+  const t = `ip ${i.table}`;
   const bridges = i.networks.map((n) => n.bridge);
-  const published = i.ports.map((p) => {
+  const rules: string[] = [];
+  const add = (chain: string, rule: string) => rules.push(`add rule ${t} ${chain} ${rule}`);
+  add('prerouting', 'fib daddr type local jump published');
+  add('output', 'fib daddr type local jump published');
+  add('postrouting', 'jump nat_out');
+  add('forward', 'jump isolate');
+  for (const p of i.ports) {
     const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? `ip daddr ${p.hostIp} ` : '';
-    return `    ${dst}${p.proto} dport ${p.hostPort} dnat to ${p.targetIp}:${p.targetPort}`;
-  });
-  const post: string[] = [];
-  const forward: string[] = ['    ct state established,related accept', '    ct status dnat accept'];
+    add('published', `${dst}${p.proto} dport ${p.hostPort} dnat to ${p.targetIp}:${p.targetPort}`);
+  }
+  add('isolate', 'ct state established,related accept');
+  add('isolate', 'ct status dnat accept');
   for (const n of i.networks) {
-    post.push(`    oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`);
-    post.push(`    oifname ${q(n.bridge)} ip saddr ${n.subnet} ct status dnat masquerade`);
+    add('nat_out', `oifname ${q(n.bridge)} ip saddr 127.0.0.0/8 masquerade`);
+    add('nat_out', `oifname ${q(n.bridge)} ip saddr ${n.subnet} ct status dnat masquerade`);
     if (n.internal) {
-      forward.push(`    iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`);
-      forward.push(`    oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`);
+      add('isolate', `iifname ${q(n.bridge)} oifname != ${q(n.bridge)} drop`);
+      add('isolate', `oifname ${q(n.bridge)} iifname != ${q(n.bridge)} drop`);
       continue;
     }
-    post.push(`    ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`);
+    add('nat_out', `ip saddr ${n.subnet} oifname != ${q(n.bridge)} masquerade`);
     const others = bridges.filter((b) => b !== n.bridge);
-    if (others.length) forward.push(`    iifname ${q(n.bridge)} oifname { ${others.map(q).join(', ')} } drop`);
+    if (others.length) add('isolate', `iifname ${q(n.bridge)} oifname { ${others.map(q).join(', ')} } drop`);
   }
-  const t = i.table;
+  const chains = ['published', 'nat_out', 'isolate', 'prerouting', 'output', 'postrouting', 'forward'];
   return [
-    `add table ip ${t}`,
-    `delete table ip ${t}`,
-    `table ip ${t} {`,
-    '  chain published {',
-    ...published,
-    '  }',
-    '  chain prerouting {',
-    '    type nat hook prerouting priority dstnat; policy accept;',
-    '    fib daddr type local jump published',
-    '  }',
-    '  chain output {',
-    '    type nat hook output priority -100; policy accept;',
-    '    fib daddr type local jump published',
-    '  }',
-    '  chain postrouting {',
-    '    type nat hook postrouting priority srcnat; policy accept;',
-    ...post,
-    '  }',
-    '  chain forward {',
-    '    type filter hook forward priority filter; policy accept;',
-    ...forward,
-    '  }',
+    `table ${t} {`,
+    '  chain published {\n  }',
+    '  chain nat_out {\n  }',
+    '  chain isolate {\n  }',
+    '  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }',
+    '  chain output {\n    type nat hook output priority -100; policy accept;\n  }',
+    '  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n  }',
+    '  chain forward {\n    type filter hook forward priority filter; policy accept;\n  }',
     '}',
+    ...chains.map((c) => `flush chain ${t} ${c}`),
+    ...rules,
     '',
   ].join('\n');
 }
