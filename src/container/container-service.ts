@@ -326,6 +326,7 @@ export class ContainerService {
     const sup = this.o.supervisor;
     let task: Task;
     let sandbox: { netnsPath: string; published: Promise<void> } | undefined;
+    let startedAt = '';
     const c = this.networking(rec);
     // The network is made while the root filesystem is looked at: they do not depend on each other.
     const attaching = c ? this.o.networks.attach(c) : Promise.resolve(undefined);
@@ -352,6 +353,9 @@ export class ContainerService {
         ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}),
         ...(sandbox ? { netnsPath: sandbox.netnsPath } : {}),
       });
+      // Taken before the process exists: a process that exits at once (faster now that its network
+      // namespace is made ahead) must not be recorded as finished before it started.
+      startedAt = nowRfc3339Nano();
       task = await sup.start({
         id: rec.id,
         spec,
@@ -368,7 +372,7 @@ export class ContainerService {
     }
     rec.state = {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
-      startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
+      startedAt, finishedAt: rec.state.finishedAt,
     };
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');

@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../common/log.js';
 
-/** Who answers what: the addresses of a name as seen from the container at `client`, or undefined. */
-export type NameLookup = (client: string, name: string) => string[] | undefined;
+/**
+ * The addresses of a name as seen from the container at `client`: undefined when no container
+ * answers to it, null when `client` is none of ours (refused).
+ */
+export type NameLookup = (client: string, name: string) => string[] | undefined | null;
 
 const TTL = 600;
 const FORWARD_TIMEOUT_MS = 4000;
@@ -71,19 +74,27 @@ export class EmbeddedDns {
     if (!question) return;
     const name = question.name.replace(/\.$/, '').toLowerCase();
     const ips = this.lookup(client, name);
+    if (ips === null) {
+      this.reply(s, q, question, 5 /* REFUSED */, client, port);
+      return;
+    }
     if (ips === undefined && name.includes('.')) {
       this.forward(s, msg, q, client, port);
       return;
     }
     if (ips === undefined) {
       // A single label no container answers to: no resolver beyond could know it either.
-      s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | 3 /* NXDOMAIN */, questions: [question], answers: [] }), port, client);
+      this.reply(s, q, question, 3 /* NXDOMAIN */, client, port);
       return;
     }
     const answers = question.type === 'A'
       ? ips.map((ip) => ({ type: 'A' as const, name: question.name, ttl: TTL, class: 'IN' as const, data: ip }))
       : [];
     s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers }), port, client);
+  }
+
+  private reply(s: Socket, q: dnsPacket.Packet, question: dnsPacket.Question, rcode: number, client: string, port: number): void {
+    s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcode, questions: [question], answers: [] }), port, client);
   }
 
   /** Asks the host's first resolver; SERVFAIL when there is none or it does not answer. */

@@ -109,11 +109,14 @@ export class NetworkService {
     await this.dns.listen(n.gateway).catch((err: unknown) => this.o.log.warn('the network\'s DNS server could not start', { network: n.name, error: messageOf(err) }));
   }
 
-  /** The addresses of a name on the networks of the container that asks (by its address). */
-  private lookupName(client: string, name: string): string[] | undefined {
+  /**
+   * The addresses of a name on the networks of the container that asks (by its address); null
+   * when the asker is none of our containers (the server is no open resolver).
+   */
+  private lookupName(client: string, name: string): string[] | undefined | null {
     const users = [...this.nets.values()].filter((n) => n.driver === 'bridge' && !n.isDefault);
     const asker = users.flatMap((n) => Object.values(n.endpoints)).find((e) => e.ip === client)?.containerId;
-    if (!asker) return undefined;
+    if (!asker) return null;
     const ips: string[] = [];
     for (const n of users) {
       if (!n.endpoints[asker]) continue;
@@ -358,18 +361,24 @@ export class NetworkService {
   async attach(c: ContainerNetworking): Promise<{ netnsPath: string; published: Promise<void> }> {
     const targets = Object.entries(c.networks).map(([ref, req]) => ({ net: this.resolve(ref), req }));
     const t0 = performance.now();
-    const ports = this.wantedPorts(c);
-    // The default bridge first and no address asked for: a spare namespace has all it needs.
-    const pooled = targets[0]?.net.isDefault && !targets[0].req.ipv4Address ? this.pool.take() : undefined;
-    const sandbox: Sandbox = { containerId: c.id, netns: pooled?.netns ?? `${this.o.bridge}-${c.id.slice(0, 12)}`, ports: [] };
+    const ports: PublishedPort[] = [];
     try {
-      for (const p of ports) {
+      for (const p of this.wantedPorts(c)) {
         const hostPort = await this.ports.reserve(p.proto, p.hostIp, p.hostPort).catch((err: unknown) => {
           throw new Conflict(`driver failed programming external connectivity on endpoint ${c.name} (${c.id}): ${messageOf(err)}`, { cause: err });
         });
-        sandbox.ports.push({ ...p, hostPort });
+        ports.push({ ...p, hostPort });
       }
-      this.sandboxes.set(c.id, sandbox);
+    } catch (err) {
+      for (const p of ports) this.ports.release(p.proto, p.hostIp, p.hostPort);
+      throw err;
+    }
+    // The default bridge first and no address asked for: a spare namespace has all it needs.
+    const pooled = targets[0]?.net.isDefault && !targets[0].req.ipv4Address ? this.pool.take() : undefined;
+    const sandbox: Sandbox = { containerId: c.id, netns: pooled?.netns ?? `${this.o.bridge}-${c.id.slice(0, 12)}`, ports };
+    // From here on detach() undoes everything: the namespace, endpoints, addresses and ports.
+    this.sandboxes.set(c.id, sandbox);
+    try {
       const plans = targets.map((t, i) => this.newEndpoint(t.net, c, t.req, `eth${i}`, i === targets.findIndex((x) => !x.net.internal), i === 0 ? pooled : undefined));
       // The container starts only once both are done: its records are on disk before it runs,
       // and reconcile() removes namespaces and veths that no record names.
@@ -380,7 +389,6 @@ export class NetworkService {
       ]);
     } catch (err) {
       await this.detach(c.id).catch(() => {});
-      for (const p of sandbox.ports) this.ports.release(p.proto, p.hostIp, p.hostPort);
       throw err;
     }
     for (const t of targets) this.event(t.net, 'connect', { container: c.id });
