@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchEnvFromProcess, dockerCli, enginesOf, type BenchEnv } from './bench-env.js';
 import { measureBreakdown } from './measure-breakdown.js';
 import { measureConfinement } from './measure-confinement.js';
+import { measureNetwork } from './measure-network.js';
 import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
 import { measureImages } from './measure-images.js';
@@ -28,7 +29,8 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
-  { ids: ['30'], what: 'run with a named volume', run: measureVolumes },
+  { ids: ['30', '31', '32', '33'], what: 'networks: default bridge, -p, network create/rm, throughput through a published port', run: measureNetwork },
+  { ids: ['34'], what: 'run with a named volume', run: measureVolumes },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

@@ -8,7 +8,7 @@ import { mustRun, runCommand } from './timed-command.js';
  * adds to row 1 (its mount, references and events).
  */
 export async function measureVolumes(env: BenchEnv): Promise<Row[]> {
-  const row = newRow('30', '`run --rm --network none -v vol:/data busybox true`', { unit: 'ms' });
+  const row = newRow('34', '`run --rm --network none -v vol:/data busybox true`', { unit: 'ms' });
   const vol = 'bench-vol';
   try {
     for (const e of enginesOf(env)) await mustRun(dockerCli(e, ['volume', 'create', vol]));

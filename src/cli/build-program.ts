@@ -12,6 +12,7 @@ import { killCommand } from './container/kill.js';
 import { logsCommand } from './container/logs.js';
 import { lsCommand } from './container/ls.js';
 import { pauseCommand } from './container/pause.js';
+import { portCommand } from './container/port.js';
 import { pruneCommand } from './container/prune.js';
 import { renameCommand } from './container/rename.js';
 import { restartCommand } from './container/restart.js';
@@ -36,6 +37,12 @@ import { imageRmCommand } from './image/rm.js';
 import { imageSaveCommand } from './image/save.js';
 import { imageTagCommand } from './image/tag.js';
 import { loginCommand, logoutCommand } from './registry/login.js';
+import { networkConnectCommand, networkDisconnectCommand } from './network/connect.js';
+import { networkCreateCommand } from './network/create.js';
+import { networkInspectCommand } from './network/inspect.js';
+import { networkLsCommand } from './network/ls.js';
+import { networkPruneCommand } from './network/prune.js';
+import { networkRmCommand } from './network/rm.js';
 import { systemDfCommand } from './system/df.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
@@ -63,6 +70,7 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [logsCommand, 'logs'],
   [lsCommand, 'ps', ['ps', 'list']],
   [pauseCommand, 'pause'],
+  [portCommand, 'port'],
   [pruneCommand, undefined],
   [renameCommand, 'rename'],
   [restartCommand, 'restart'],
@@ -97,6 +105,16 @@ const VOLUME_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [volumeLsCommand, undefined, ['list']],
   [volumePruneCommand, undefined],
   [volumeRmCommand, undefined, ['remove']],
+];
+
+const NETWORK_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [networkConnectCommand, undefined],
+  [networkCreateCommand, undefined],
+  [networkDisconnectCommand, undefined],
+  [networkInspectCommand, undefined],
+  [networkLsCommand, undefined, ['list']],
+  [networkPruneCommand, undefined],
+  [networkRmCommand, undefined, ['remove']],
 ];
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
@@ -142,6 +160,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
   const groups = [
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
+    [newGroupCommand('network', 'Manage networks', (t) => ctx.err(t)), NETWORK_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
     [newGroupCommand('volume', 'Manage volumes', (t) => ctx.err(t)), VOLUME_COMMANDS],
   ] as const;

@@ -6,6 +6,7 @@ import { ExecClient } from './exec-client.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { HttpTransport } from './http-transport.js';
 import { ImageClient } from './image-client.js';
+import { NetworkClient } from './network-client.js';
 import { readJsonStream } from './json-stream-splitter.js';
 import { VolumeClient } from './volume-client.js';
 
@@ -31,6 +32,7 @@ export class EngineClient {
   readonly exec: ExecClient;
   readonly images: ImageClient;
   readonly volumes: VolumeClient;
+  readonly networks: NetworkClient;
 
   constructor(address: DaemonAddress, options: EngineClientOptions = {}) {
     this.connection = new EngineConnection(new HttpTransport(address), options);
@@ -38,6 +40,7 @@ export class EngineClient {
     this.exec = new ExecClient(this.connection);
     this.images = new ImageClient(this.connection);
     this.volumes = new VolumeClient(this.connection);
+    this.networks = new NetworkClient(this.connection);
   }
 
   get address(): DaemonAddress {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomId } from '../common/digest.js';
-import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
+import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { setLongTimeout } from '../common/long-timeout.js';
@@ -12,11 +12,12 @@ import { networkStats, readCgroupStats, systemCpuUsage, type CgroupStats } from 
 import { exitCodeOf, readExitFile, ShimStartError, type AttachStream, type Shim, type ShimExit } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
+import type { ContainerNetworking, NetworkService } from '../network/network-service.js';
 import { checkCapabilities } from './capabilities.js';
-import type { ContainerConfig, ContainerRecord, ContainerStatus, HostConfig } from './container.js';
+import type { ContainerConfig, ContainerRecord, ContainerStatus, EndpointConfig, HostConfig } from './container.js';
 import type { ContainerStore } from './container-store.js';
 import { alreadyPaused, alreadyStarted, alreadyStopped, cannotKill, cannotRemoveRunning, cannotStartPaused, notPaused, notRunning } from './errors.js';
-import { etcFilePaths, writeEtcFiles } from './etc-files.js';
+import { etcFilePaths, writeEtcFiles, writeHostsFile } from './etc-files.js';
 import { generateName } from './name-generator.js';
 import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
@@ -38,6 +39,8 @@ export interface CreateOptions {
   name: string;
   config: Partial<ContainerConfig> & { image: string };
   hostConfig: Partial<HostConfig>;
+  /** NetworkingConfig.EndpointsConfig: network name → the endpoint's settings. */
+  endpoints?: Record<string, EndpointConfig>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -70,6 +73,7 @@ export interface ContainerServiceOptions {
   cgroupParent: string;
   hostCapabilities: string[];
   hostHostname: string;
+  networks: NetworkService;
   /** The static init of --init. */
   initBinary?: string;
   volumes: VolumeStore;
@@ -194,9 +198,7 @@ export class ContainerService {
     this.o.supervisor.driver(runtime); // an unknown runtime fails the create, as in Docker
     const hostConfig = defaultHostConfig(opts.hostConfig, runtime);
     const net = hostConfig.networkMode;
-    if (!['', 'default', 'bridge', 'none', 'host'].includes(net)) {
-      throw new NotFound(`network ${net} not found`);
-    }
+    const networks = this.networksAtCreate(net, opts.endpoints ?? {});
     const config = mergeConfig(opts.config, image, id, this.o.hostHostname, net === 'host');
     const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
     if (argv.length === 0) throw new InvalidArgument('no command specified');
@@ -215,6 +217,7 @@ export class ContainerService {
       runtime,
       restartCount: 0,
       manuallyStopped: false,
+      networks,
     };
     const dir = this.o.store.dir(id);
     try {
@@ -231,6 +234,7 @@ export class ContainerService {
           dns: hostConfig.dns,
           dnsSearch: hostConfig.dnsSearch,
           dnsOptions: hostConfig.dnsOptions,
+          embeddedDns: this.embeddedDns(networks),
         }),
       ]);
       await this.o.store.insert(rec);
@@ -244,6 +248,62 @@ export class ContainerService {
     }
     this.event(rec, 'create');
     return { id, warnings: [] };
+  }
+
+  /** The networks a network mode names, with their endpoint settings; none for host and none. */
+  private networksAtCreate(mode: string, endpoints: Record<string, EndpointConfig>): Record<string, EndpointConfig> {
+    if (mode === 'host' || mode === 'none') return {};
+    if (mode.startsWith('container:')) throw new NotFound(`network ${mode} not found`);
+    const n = this.o.networks.resolve(mode === 'default' ? 'bridge' : mode);
+    if (n.driver === 'host' || n.driver === 'null') return {};
+    const e = endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id] ?? { aliases: [], ipv4Address: '' };
+    if (n.isDefault && e.aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    return { [n.name]: { aliases: e.aliases, ipv4Address: e.ipv4Address } };
+  }
+
+  /** The address of the DNS server that answers names on the container's first user network. */
+  private embeddedDns(networks: Record<string, EndpointConfig>): string {
+    const first = Object.keys(networks)[0];
+    const n = first ? this.o.networks.find(first) : undefined;
+    return n && !n.isDefault && n.driver === 'bridge' ? n.gateway : '';
+  }
+
+  private networking(rec: ContainerRecord): ContainerNetworking | undefined {
+    const networks = rec.networks ?? {};
+    if (!Object.keys(networks).length) return undefined;
+    return {
+      id: rec.id, name: rec.name, hostname: rec.config.hostname, networks, portBindings: rec.hostConfig.portBindings,
+      publishAllPorts: rec.hostConfig.publishAllPorts, exposedPorts: rec.config.exposedPorts,
+    };
+  }
+
+  /** docker network connect: joins now if running, and at every start. */
+  async connect(netRef: string, ref: string, cfg: EndpointConfig): Promise<void> {
+    const rec = this.resolve(ref);
+    const n = this.o.networks.resolve(netRef);
+    const mode = rec.hostConfig.networkMode;
+    if (mode === 'host' || mode === 'none' || n.driver !== 'bridge') {
+      throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    }
+    const networks = rec.networks ?? {};
+    if (networks[n.name]) throw new Forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+    if (n.isDefault && cfg.aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    const c = this.networking({ ...rec, networks: { ...networks, [n.name]: cfg } })!;
+    if (isRunningStatus(rec.state.status)) await this.o.networks.connect(n.id, c, cfg);
+    rec.networks = { ...networks, [n.name]: cfg };
+    await this.o.store.save(rec);
+  }
+
+  /** docker network disconnect. */
+  async disconnect(netRef: string, ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const n = this.o.networks.resolve(netRef);
+    const networks = { ...(rec.networks ?? {}) };
+    if (!networks[n.name]) throw new Forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+    delete networks[n.name];
+    if (isRunningStatus(rec.state.status)) await this.o.networks.disconnect(n.id, rec.id);
+    rec.networks = networks;
+    await this.o.store.save(rec);
   }
 
   /** Starts the container's process, handing it the clients that attached before the start. */
@@ -269,12 +329,25 @@ export class ContainerService {
   private async startTask(rec: ContainerRecord, attach: AttachStream[]): Promise<void> {
     const sup = this.o.supervisor;
     let task: Task;
+    let sandbox: { netnsPath: string; published: Promise<void> } | undefined;
+    let startedAt = '';
+    const c = this.networking(rec);
+    // The network is made while the root filesystem is looked at: they do not depend on each other.
+    const attaching = c ? this.o.networks.attach(c) : Promise.resolve(undefined);
+    attaching.catch(() => {}); // awaited below on every path
     try {
-      const mounts = await this.o.snapshots.mounts(rec.id);
-      const rootfsMount = mounts[0];
-      if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
-      const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
-      await this.mountVolumes(rec, rootfsMount);
+      let rootfsMount, user;
+      try {
+        const mounts = await this.o.snapshots.mounts(rec.id);
+        rootfsMount = mounts[0];
+        if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
+        user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+        await this.mountVolumes(rec, rootfsMount);
+      } finally {
+        await attaching.catch(() => {});
+      }
+      sandbox = await attaching;
+      if (sandbox) await this.writeHosts(rec);
       const spec = buildSpec({
         record: rec,
         mounts: ociMountsOf(rec.mountPoints ?? []),
@@ -284,7 +357,11 @@ export class ContainerService {
         hostCapabilities: this.o.hostCapabilities,
         cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
         ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}),
+        ...(sandbox ? { netnsPath: sandbox.netnsPath } : {}),
       });
+      // Taken before the process exists: a process that exits at once (faster now that its network
+      // namespace is made ahead) must not be recorded as finished before it started.
+      startedAt = nowRfc3339Nano();
       task = await sup.start({
         id: rec.id,
         spec,
@@ -301,14 +378,29 @@ export class ContainerService {
     }
     rec.state = {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
-      startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
+      startedAt, finishedAt: rec.state.finishedAt,
     };
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
+    if (sandbox) {
+      await sandbox.published.catch((err: unknown) => {
+        task.shim.kill(SIGKILL);
+        throw new Error(`publishing the ports of container ${rec.id}: ${messageOf(err)}`, { cause: err });
+      });
+    }
     // Answered without waiting for the disk: after a crash before this write lands, restore()
     // finds the running shim of a record that says "created" and adopts it.
     void this.o.store.save(rec).catch((err) => this.o.log.error('recording a start failed', { id: rec.id, error: err }));
+  }
+
+  /** /etc/hosts with the container's addresses on its networks, as Docker writes it at start. */
+  private writeHosts(rec: ContainerRecord): Promise<void> {
+    const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
+    return writeHostsFile(this.o.store.dir(rec.id), {
+      extraHosts: rec.hostConfig.extraHosts,
+      own: this.o.networks.endpointsOf(rec.id).map((a) => ({ ip: a.endpoint.ip, names })),
+    });
   }
 
   /**
@@ -329,7 +421,7 @@ export class ContainerService {
       result = err instanceof Error ? err : new Error(String(err));
     }
     rec.state.error = result.message;
-    await sup.release(rec.id, rec.runtime).catch(() => {});
+    await Promise.all([sup.release(rec.id, rec.runtime).catch(() => {}), this.o.networks.detach(rec.id).catch(() => {})]);
     await this.unmountVolumes(rec);
     this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
     // As in moby: a container that was to be removed at its exit is removed when it cannot start.
@@ -362,7 +454,10 @@ export class ContainerService {
       status: 'exited', pid: 0, exitCode: code, oomKilled: oom,
       finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
     };
-    await this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err }));
+    await Promise.all([
+      this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err })),
+      this.o.networks.detach(id).catch((err) => this.o.log.warn('network cleanup failed', { id, error: err })),
+    ]);
     await this.unmountVolumes(rec);
     if (oom) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(code) });
@@ -551,7 +646,7 @@ export class ContainerService {
     this.o.store.reserveName(name, rec.id);
     this.o.store.releaseName(old, rec.id);
     rec.name = name;
-    await this.o.store.save(rec);
+    await Promise.all([this.o.store.save(rec), this.o.networks.renameContainer(rec.id, name)]);
     this.event(rec, 'rename', { oldName: `/${old}` });
   }
 
@@ -679,6 +774,8 @@ export class ContainerService {
       if (!known.has(key)) await this.o.snapshots.remove(key).catch(() => {});
     }
     await this.o.supervisor.pruneStates(known);
+    // Namespaces, veths, addresses and ports of containers that stopped while the daemon was away.
+    await this.o.networks.reconcile(new Set(this.o.store.all().filter((r) => isRunningStatus(r.state.status)).map((r) => r.id)));
   }
 
   private adopt(rec: ContainerRecord, shim: Shim): void {

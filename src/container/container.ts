@@ -116,6 +116,12 @@ export interface ContainerState {
   finishedAt: string;
 }
 
+/** A container's settings on one network (Docker's EndpointSettings as given at create or connect). */
+export interface EndpointConfig {
+  aliases: string[];
+  ipv4Address: string;
+}
+
 export interface ContainerRecord {
   id: string;
   /** Without Docker's leading slash. */
@@ -136,5 +142,10 @@ export interface ContainerRecord {
   manuallyStopped: boolean;
   /** Volumes, binds and --mount tmpfs, decided at create (absent in records made before volumes). */
   mountPoints?: MountPoint[];
+  /**
+   * The networks the container joins at each start, by name, in order (the first gets eth0 and
+   * the default route). Empty for host and none. Absent in records older than networks.
+   */
+  networks?: Record<string, EndpointConfig>;
 }
 

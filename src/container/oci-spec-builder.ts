@@ -50,6 +50,8 @@ export interface SpecInputs {
   initBinary?: string;
   /** Volumes, binds and --mount tmpfs, parents first; they replace Docker's own mounts at their destinations. */
   mounts?: OciMount[];
+  /** The network namespace made for the container (its bridge networks), joined by path. */
+  netnsPath?: string;
 }
 
 function envName(e: string): string {
@@ -79,9 +81,10 @@ function capabilities(h: HostConfig, host: string[]): string[] {
   return caps;
 }
 
-function namespaces(h: HostConfig): OciNamespace[] {
+function namespaces(h: HostConfig, netnsPath: string | undefined): OciNamespace[] {
   const ns: OciNamespace[] = [{ type: 'mount' }];
-  if (h.networkMode !== 'host') ns.push({ type: 'network' });
+  if (netnsPath) ns.push({ type: 'network', path: netnsPath });
+  else if (h.networkMode !== 'host') ns.push({ type: 'network' });
   if (h.utsMode !== 'host') ns.push({ type: 'uts' });
   if (h.pidMode !== 'host') ns.push({ type: 'pid' });
   if (h.ipcMode !== 'host') ns.push({ type: 'ipc' });
@@ -182,7 +185,7 @@ export function buildSpec(i: SpecInputs): OciSpec {
     ...(rec.config.domainname ? { domainname: rec.config.domainname } : {}),
     mounts: allMounts,
     linux: {
-      namespaces: namespaces(h),
+      namespaces: namespaces(h, i.netnsPath),
       ...(devices.length ? { devices } : {}),
       cgroupsPath: `${i.cgroupParent}/${rec.id}`,
       resources: {

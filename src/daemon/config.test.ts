@@ -60,3 +60,18 @@ test('parseDaemonArgs reads the TLS keys and the group from daemon.json, and ref
   assert.throws(() => parseDaemonArgs(['--config-file', '/d.json', '--tlsverify'], f), /specified both as a flag and in the configuration file: tlsverify/);
   assert.throws(() => parseDaemonArgs(['--config-file', '/d.json', '-G', 'x'], f), /specified both as a flag and in the configuration file: group/);
 });
+
+test('parseDaemonArgs takes dockerd\'s -b/--bridge and --bip, from flags or daemon.json', () => {
+  const d = parseDaemonArgs([], files({})).config;
+  assert.equal(d.bridge, 'berth0');
+  assert.equal(d.bip, '');
+  const f = parseDaemonArgs(['-b', 'br7', '--bip', '10.200.9.1/24'], files({})).config;
+  assert.equal(f.bridge, 'br7');
+  assert.equal(f.bip, '10.200.9.1/24');
+  const j = parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': JSON.stringify({ bridge: 'brj', bip: '10.1.0.1/16' }) })).config;
+  assert.deepEqual([j.bridge, j.bip], ['brj', '10.1.0.1/16']);
+  assert.throws(() => parseDaemonArgs(['-b', 'a-name-far-too-long'], files({})), /invalid bridge name/);
+  const p = parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=24'], files({})).config;
+  assert.deepEqual(p.defaultAddressPools, [{ base: '10.9.0.0/16', size: 24 }]);
+  assert.throws(() => parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=8'], files({})), /size 8 must be between 16 and 30/);
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../common/errors.js';
 import { isLogLevel, type LogLevel } from '../common/log.js';
+import { parseAddressPool, type AddressPool } from '../network/choose-subnet.js';
 
 /** berthd's configuration: dockerd's flags and daemon.json keys for what Berth supports. */
 export interface DaemonConfig {
@@ -24,6 +25,12 @@ export interface DaemonConfig {
   /** The group that owns the UNIX sockets (-G/--group); '' leaves them to root alone. */
   group: string;
   tls: TlsConfig;
+  /** The Linux bridge of the default network (-b/--bridge). */
+  bridge: string;
+  /** The default bridge's address and prefix (--bip); '' picks a subnet no route uses. */
+  bip: string;
+  /** Where network subnets are chosen from (--default-address-pool); empty: Docker's pools. */
+  defaultAddressPools: AddressPool[];
 }
 
 /**
@@ -60,6 +67,9 @@ export const DEFAULTS: DaemonConfig = {
   allowedRegistries: [],
   group: 'docker',
   tls: { enabled: undefined, verify: undefined, caCert: '', cert: '', key: '' },
+  bridge: 'berth0',
+  bip: '',
+  defaultAddressPools: [],
 };
 
 export const USAGE = `Usage:	berthd [OPTIONS]
@@ -69,6 +79,9 @@ A container engine that speaks the Docker Engine API
 Options:
       --allow-registry list     Contact only these registries (host[:port] or CIDR; default: any)
       --add-runtime runtime     Register an additional OCI compatible runtime (name=path)
+  -b, --bridge string           Attach containers to a network bridge (default "berth0")
+      --bip string              Specify network bridge IP (default: a free subnet)
+      --default-address-pool pool-options  Default address pools for node specific local networks (base=CIDR,size=N)
       --cgroup-parent string    Set parent cgroup for all containers (default "/berth")
       --config-file string      Daemon configuration file (default "/etc/berth/daemon.json")
       --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
@@ -118,6 +131,9 @@ interface FileConfig {
   tlscacert?: string;
   tlscert?: string;
   tlskey?: string;
+  bridge?: string;
+  bip?: string;
+  'default-address-pools'?: AddressPool[];
 }
 
 const fileKeys: Record<string, string> = {
@@ -125,6 +141,7 @@ const fileKeys: Record<string, string> = {
   'log-level': 'log-level', debug: 'debug', 'cgroup-parent': 'cgroup-parent', runtimes: 'add-runtime',
   'insecure-registries': 'insecure-registry', 'allowed-registries': 'allow-registry',
   group: 'group', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+  bridge: 'bridge', bip: 'bip', 'default-address-pools': 'default-address-pool',
 };
 
 const BOOL_FLAGS = ['tls', 'tlsverify'];
@@ -175,6 +192,9 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
       tlscacert: { type: 'string' },
       tlscert: { type: 'string' },
       tlskey: { type: 'string' },
+      bridge: { type: 'string', short: 'b' },
+      bip: { type: 'string' },
+      'default-address-pool': { type: 'string', multiple: true },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -226,7 +246,12 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     allowedRegistries: values['allow-registry'] ?? file['allowed-registries'] ?? DEFAULTS.allowedRegistries,
     group: values.group ?? file.group ?? DEFAULTS.group,
     tls: tlsConfig(values, file),
+    bridge: values.bridge ?? file.bridge ?? DEFAULTS.bridge,
+    bip: values.bip ?? file.bip ?? DEFAULTS.bip,
+    defaultAddressPools: values['default-address-pool']?.map(parseAddressPool)
+      ?? file['default-address-pools']?.map((p) => parseAddressPool(`base=${p.base},size=${p.size}`)) ?? DEFAULTS.defaultAddressPools,
   };
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(config.bridge)) throw new InvalidArgument(`invalid bridge name "${config.bridge}": 1 to 15 letters, digits, '_', '.' or '-'`);
   return { config, help: values.help ?? false, version: values.version ?? false };
 }
 

@@ -13,6 +13,7 @@ import type { ExecService } from '../container/exec-service.js';
 import { readJsonLog } from '../container/json-log-reader.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { fromApiCreate, toApiInspect, toApiSummary } from './convert/container-api.js';
+import type { NetworkView } from './convert/network-settings-api.js';
 import { parseDetachKeys } from '../api/detach-keys.js';
 import { writeWithBackpressure } from '../api/write-with-backpressure.js';
 
@@ -41,6 +42,7 @@ export class ContainerBackend implements ContainersBackend {
     private readonly execs: ExecService,
     private readonly snapshots: Snapshotter,
     private readonly images: ImageRefs,
+    private readonly networks: NetworkView,
   ) {}
 
   async create(name: string, body: Api.ContainerCreateRequest): Promise<Api.ContainerCreateResponse> {
@@ -93,10 +95,18 @@ export class ContainerBackend implements ContainersBackend {
       if (ancestors && !ancestors.some((a) => a === rec.imageId || a === rec.config.image)) return false;
       if (before && !before.every((t) => rec.created < t)) return false;
       if (since && !since.every((t) => rec.created > t)) return false;
-      if (filters.network && !filters.network.includes(rec.hostConfig.networkMode)) return false;
+      if (filters.network && !filters.network.some((f) => this.onNetwork(rec, f))) return false;
       if (filters.volume && !filters.volume.some((v) => (rec.mountPoints ?? []).some((p) => p.name === v || p.source === v || p.destination === v))) return false;
       return true;
     };
+  }
+
+  /** ps --filter network=: by the network's name or id. */
+  private onNetwork(rec: ContainerRecord, ref: string): boolean {
+    const mode = rec.hostConfig.networkMode;
+    if (mode === 'host' || mode === 'none') return ref === mode || this.networks.find(mode)?.id === ref;
+    const n = this.networks.find(ref);
+    return n !== undefined && Object.keys(rec.networks ?? {}).some((k) => this.networks.find(k)?.id === n.id);
   }
 
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<Api.ContainerSummary[]> {
@@ -106,11 +116,11 @@ export class ContainerBackend implements ContainersBackend {
     recs.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
-    if (!opts.size) return recs.map((r) => toApiSummary(r, undefined, now));
+    if (!opts.size) return recs.map((r) => toApiSummary(r, { now, networks: this.networks }));
     return Promise.all(
       recs.map(async (r) => {
         const rw = (await this.snapshots.usage(r.id).catch(() => ({ size: 0 }))).size;
-        return toApiSummary(r, { rw, rootFs: rw + this.images.sizeOf(r.imageId) }, now);
+        return toApiSummary(r, { size: { rw, rootFs: rw + this.images.sizeOf(r.imageId) }, now, networks: this.networks });
       }),
     );
   }
@@ -134,6 +144,7 @@ export class ContainerBackend implements ContainersBackend {
       graphDriverData: graph,
       execIds: this.execs.idsOf(rec.id),
       ...(sizes ?? {}),
+      networks: this.networks,
     });
   }
 

@@ -13,6 +13,7 @@ import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
+import { networkRoutes } from '../api/routes/networks.js';
 import { Router } from '../api/router.js';
 import { ApiServer } from '../api/server.js';
 import { atomicWrite } from '../common/atomic-write.js';
@@ -34,11 +35,13 @@ import { SeccompCompiler } from '../runtime/seccomp/seccomp-compiler.js';
 import { RegistryHosts } from '../registry/registry-hosts.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import { LocalVolumeStore } from '../volume/local-volume-store.js';
+import { NetworkService } from '../network/network-service.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
+import { NetworkBackend } from './network-backend.js';
 import { listenOptions } from './listen-options.js';
 import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
@@ -92,6 +95,11 @@ async function engineId(dataRoot: string): Promise<string> {
   const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
   await atomicWrite(path, id);
   return id;
+}
+
+/** Berth's nftables table: one per default bridge, so that daemons side by side keep apart. */
+export function nftTableName(bridge: string): string {
+  return `berth_${bridge.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 export interface RunningDaemon {
@@ -168,11 +176,16 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
       }
     },
   };
+  const networks = new NetworkService({
+    root: join(cfg.dataRoot, 'network'), bridge: cfg.bridge, bip: cfg.bip, addressPools: cfg.defaultAddressPools, table: nftTableName(cfg.bridge), events, log,
+  });
+  await networks.open();
   const containers = new ContainerService({
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
     volumes,
+    networks,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   await containers.restore();
@@ -209,8 +222,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
         return 0;
       }
     },
-  }));
+  }, networks));
   execRoutes(router, new ExecBackendAdapter(execs));
+  networkRoutes(router, new NetworkBackend(networks, containers));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   authRoutes(router, new RegistryAuthBackend(images));
@@ -226,6 +240,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     log,
     async close() {
       await server.close();
+      await networks.close();
       await unlink(cfg.pidfile).catch(() => {});
       log.info('berthd stopped; containers keep running');
     },

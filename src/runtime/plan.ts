@@ -230,7 +230,9 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
 
   const mounts = spec.mounts ?? [];
   const afterDevices: (() => void)[] = [];
-  for (const m of mounts) mountRecords(w, m, hasOwn('network'), afterDevices);
+  // As runc: a network namespace joined by path is not the host's, and sysfs can be mounted in it.
+  const notHostNetns = hasOwn('network') || joins.some((j) => j.type === 'network');
+  for (const m of mounts) mountRecords(w, m, notHostNetns, afterDevices);
   const devIsTmpfs = mounts.some((m) => m.destination === '/dev' && m.type === 'tmpfs');
   if (devIsTmpfs) {
     const devices = new Map<string, [number, number, number, number, number]>();

@@ -6,3 +6,4 @@ export * from './stream.js';
 export * from './registry.js';
 export * from './stats.js';
 export * from './volume.js';
+export * from './network.js';

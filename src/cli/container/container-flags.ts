@@ -22,6 +22,8 @@ export interface ContainerFlags {
   labelFile?: string[];
   network?: string;
   net?: string;
+  networkAlias?: string[];
+  ip?: string;
   hostname?: string;
   domainname?: string;
   runtime?: string;
@@ -87,6 +89,8 @@ export function addContainerFlags(cmd: BerthCommand): void {
     .option('--label-file <list>', 'Read in a line delimited file of labels', collect)
     .option('--network <network>', 'Connect a container to a network')
     .option('--net <network>', 'Connect a container to a network')
+    .option('--network-alias <list>', 'Add network-scoped alias for the container', collect)
+    .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
     .option('-h, --hostname <string>', 'Container host name')
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--runtime <string>', 'Runtime to use for this container')

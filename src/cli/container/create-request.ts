@@ -94,6 +94,9 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
   const networkMode = flags.network ?? flags.net ?? 'default';
   const endpoints: Record<string, EndpointSettingsBody> = {};
   if (networkMode === 'default') endpoints['default'] = emptyEndpoint();
+  if (flags.networkAlias?.length || flags.ip) {
+    endpoints[networkMode] = { ...emptyEndpoint(), Aliases: flags.networkAlias ?? null, IPAMConfig: flags.ip ? { IPv4Address: flags.ip } : null };
+  }
 
   const stopSignal = flags.stopSignal;
   const body: ContainerCreateBody = {

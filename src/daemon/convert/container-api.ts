@@ -5,6 +5,7 @@ import type * as Api from '../../api/types/index.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../../container/container.js';
 import type { CreateOptions } from '../../container/container-service.js';
 import { fromApiMounts, toApiMountPoints, toApiMounts } from './mount-api.js';
+import { toApiNetworks, toApiNetworkSettings, toApiPortList, type NetworkView } from './network-settings-api.js';
 
 /** Docker's Cmd/Entrypoint: an array, a string (shell-less split by the old API), or null. */
 function argv(v: string[] | string | null | undefined): string[] | null | undefined {
@@ -76,8 +77,7 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
   }
   const hostConfig: Partial<HostConfig> = {
     autoRemove: h.AutoRemove ?? false,
-    // Until bridge networks exist, the default network is a namespace of the container's own.
-    networkMode: ['', 'default', 'bridge'].includes(net) ? 'none' : net,
+    networkMode: net || 'default',
     ...(h.Runtime ? { runtime: h.Runtime } : {}),
     restartPolicy: { name: rp.Name ?? 'no', maximumRetryCount: rp.MaximumRetryCount ?? 0 },
     logConfig: { type: h.LogConfig?.Type || 'json-file', config: h.LogConfig?.Config ?? {} },
@@ -129,7 +129,12 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
   if (hostConfig.autoRemove && rp.Name && rp.Name !== 'no') {
     throw new InvalidArgument('can\'t create \'AutoRemove\' container with restart policy');
   }
-  return { name, config, hostConfig };
+  const endpoints: NonNullable<CreateOptions['endpoints']> = {};
+  for (const [net, e] of Object.entries(b.NetworkingConfig?.EndpointsConfig ?? {})) {
+    const ipam = (e?.IPAMConfig ?? {}) as { IPv4Address?: string };
+    endpoints[net] = { aliases: strings(e?.Aliases ?? [], 'Aliases'), ipv4Address: ipam.IPv4Address ?? '' };
+  }
+  return { name, config, hostConfig, endpoints };
 }
 
 const set = (keys: string[]) => (keys.length ? Object.fromEntries(keys.map((k) => [k, {}])) : null);
@@ -263,23 +268,13 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   }
 }
 
-function networks(h: HostConfig): Record<string, Api.EndpointSettings> {
-  const mode = h.networkMode === 'host' ? 'host' : h.networkMode === 'none' ? 'none' : '';
-  if (!mode) return {};
-  return {
-    [mode]: {
-      IPAMConfig: null, Links: null, Aliases: null, NetworkID: mode, EndpointID: '', Gateway: '', IPAddress: '',
-      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
-    },
-  };
-}
-
 export interface InspectExtras {
   paths: { hosts: string; hostname: string; resolvConf: string; log: string };
   graphDriverData: Record<string, string> | null;
   execIds: string[];
   sizeRw?: number;
   sizeRootFs?: number;
+  networks: NetworkView;
 }
 
 export function toApiInspect(rec: ContainerRecord, x: InspectExtras): Api.ContainerInspect {
@@ -308,12 +303,7 @@ export function toApiInspect(rec: ContainerRecord, x: InspectExtras): Api.Contai
     ...(x.sizeRootFs !== undefined ? { SizeRootFs: x.sizeRootFs } : {}),
     Mounts: toApiMountPoints(rec.mountPoints),
     Config: toApiConfig(rec.config),
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
-      SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: networks(rec.hostConfig),
-    },
+    NetworkSettings: toApiNetworkSettings(rec, x.networks, isRunning(rec)),
   };
 }
 
@@ -322,7 +312,12 @@ function commandOf(rec: ContainerRecord): string {
   return [rec.path, ...rec.args].join(' ');
 }
 
-export function toApiSummary(rec: ContainerRecord, size?: { rw: number; rootFs: number }, now = Date.now()): Api.ContainerSummary {
+function isRunning(rec: ContainerRecord): boolean {
+  return ['running', 'paused', 'restarting'].includes(rec.state.status);
+}
+
+export function toApiSummary(rec: ContainerRecord, o: { size?: { rw: number; rootFs: number }; now?: number; networks: NetworkView }): Api.ContainerSummary {
+  const { size, now = Date.now() } = o;
   return {
     Id: rec.id,
     Names: [`/${rec.name}`],
@@ -330,13 +325,13 @@ export function toApiSummary(rec: ContainerRecord, size?: { rw: number; rootFs: 
     ImageID: rec.imageId,
     Command: commandOf(rec),
     Created: unixSeconds(rec.created),
-    Ports: [],
+    Ports: toApiPortList(rec, o.networks, isRunning(rec)),
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootFs } : {}),
     Labels: rec.config.labels,
     State: rec.state.status,
     Status: statusText(rec, now),
     HostConfig: { NetworkMode: rec.hostConfig.networkMode },
-    NetworkSettings: { Networks: networks(rec.hostConfig) },
+    NetworkSettings: { Networks: toApiNetworks(rec, o.networks) },
     Mounts: toApiMountPoints(rec.mountPoints),
   };
 }
