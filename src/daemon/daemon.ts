@@ -8,6 +8,7 @@ import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { authRoutes } from '../api/routes/auth.js';
+import { buildRoutes } from '../api/routes/build.js';
 import { commitRoutes } from '../api/routes/commit.js';
 import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
@@ -38,6 +39,7 @@ import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
 import { listenOptions } from './listen-options.js';
+import { BuildBackend } from './build-backend.js';
 import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
 import { RegistryAuthBackend } from './registry-auth.js';
@@ -211,6 +213,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   authRoutes(router, new RegistryAuthBackend(images));
   commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
   diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots));
+  buildRoutes(router, await BuildBackend.open(cfg.dataRoot, { images, containers, snapshots, log }));
   // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
   const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });
   await server.listen(cfg.hosts, listen);
