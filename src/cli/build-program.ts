@@ -22,6 +22,8 @@ import { stopCommand } from './container/stop.js';
 import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
 import { waitCommand } from './container/wait.js';
+import { buildCommand } from './image/build.js';
+import { builderPruneCommand } from './image/builder-prune.js';
 import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
 import { imageLoadCommand } from './image/load.js';
@@ -69,6 +71,7 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 ];
 
 const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [buildCommand, 'build'],
   [imageHistoryCommand, 'history'],
   [imageImportCommand, 'import'],
   [imageLoadCommand, 'load'],
@@ -80,6 +83,10 @@ const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [imageRmCommand, 'rmi', ['remove']],
   [imageSaveCommand, 'save'],
   [imageTagCommand, 'tag'],
+];
+
+const BUILDER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [builderPruneCommand, undefined],
 ];
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
@@ -126,6 +133,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
+    [newGroupCommand('builder', 'Manage builds', (t) => ctx.err(t)), BUILDER_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {
     for (const [make, topLevel, aliases] of commands) {
