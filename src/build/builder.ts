@@ -118,9 +118,11 @@ export class BuildJob {
         for (const [k, v] of this.argDeclarations(ins, (n) => this.meta.get(n))) this.meta.set(k, v);
       }
       let last: StageState | undefined;
-      for (const stage of this.stages) {
+      for (const [i, stage] of this.stages.entries()) {
         last = await this.runStage(stage);
+        // A stage is named by its AS name and by its index.
         this.done.set(stage.name, last.image);
+        this.done.set(String(i), last.image);
       }
       const image = last?.image;
       if (!image) throw new BuildError('No image was generated. Is your Dockerfile empty?', 1);

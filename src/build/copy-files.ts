@@ -56,7 +56,8 @@ export async function matchSources(root: string, arg: string, keyword: string): 
   const clean = posix.normalize(`/${arg}`).replace(/^\/+/, '');
   if (posix.normalize(arg).startsWith('../')) throw new InvalidArgument(`Forbidden path outside the build context: ${arg} ()`);
   if (!GLOB_CHARS.test(clean)) {
-    const host = await resolveInRoot(root, clean, { followLast: false });
+    // As moby's FollowSymlinkInScope: a link is followed, inside the root (`-> /etc/shadow` finds the root's etc).
+    const host = await resolveInRoot(root, clean);
     const st = await lstat(host).catch((err: unknown) => {
       if (isNotFoundError(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
       throw err;
