@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnvFromProcess, dockerCli, enginesOf, type BenchEnv } from './bench-env.js';
 import { measureBreakdown } from './measure-breakdown.js';
+import { measureBuild } from './measure-build.js';
 import { measureConfinement } from './measure-confinement.js';
 import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
@@ -27,6 +28,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
+  { ids: ['30', '31'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';
