@@ -226,7 +226,7 @@ export class BuildJob {
     } else {
       throw parseError(ins.line, `unknown instruction: ${k}`);
     }
-    const text = `#(nop)  ${ins.original}`;
+    const text = `#(nop)  ${historyText(ins, st.config, config)}`;
     await this.cached(st, { text, config, author }, async () => {
       st.author = author;
       return this.commitConfig(st, config, `/bin/sh -c ${text}`);
@@ -346,12 +346,16 @@ export class BuildJob {
       });
       this.out(` ---> Running in ${short(id)}\n`);
       let ok = false;
+      // A client that goes away stops the build: its RUN is killed rather than left running.
+      const stop = () => void this.d.containers.kill(id).catch(() => {});
+      this.o.signal?.addEventListener('abort', stop, { once: true });
       try {
         const exited = this.d.containers.wait(id, 'next-exit');
         await this.d.containers.start(id);
-        const logOptions = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false, follow: true };
-        for await (const chunk of readJsonLog(this.d.containers.logPath(id), logOptions, exited)) this.out(chunk.toString('utf8'));
         const { statusCode } = await exited;
+        // Read once the process is gone: following the log would cost a poll interval at the end.
+        const logOptions = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false, follow: false };
+        for await (const chunk of readJsonLog(this.d.containers.logPath(id), logOptions)) this.out(chunk.toString('utf8'));
         if (statusCode !== 0) throw new BuildError(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode);
         const [m] = await this.d.snapshots.mounts(id);
         const upper = m?.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
@@ -360,6 +364,7 @@ export class BuildJob {
         ok = true;
         return image;
       } finally {
+        this.o.signal?.removeEventListener('abort', stop);
         if (ok ? this.o.rm : this.o.forceRm) {
           await this.d.containers.remove(id, { force: true }).catch((err: unknown) => this.d.log.warn('remove build container', { id, error: messageOf(err) }));
           this.out(`Removing intermediate container ${short(id)}\n`);
@@ -375,7 +380,8 @@ export class BuildJob {
     const json = parseJsonArray(ins.args);
     const words = json ?? splitWords(ins.args).map((w) => processWord(w, env));
     if (ins.heredocs.length === 0 && words.length < 2) throw parseError(ins.line, `${k} requires at least two arguments, but only one was provided. Destination could not be determined`);
-    let dest = words.at(-1)!;
+    const written = words.at(-1)!;
+    let dest = written;
     const srcArgs = words.slice(0, -1);
     if (!dest.startsWith('/')) dest = posix.join(st.config.WorkingDir || '/', dest) + (dest.endsWith('/') || dest === '.' ? '/' : '');
     const staging = await mkdtemp(join(this.d.tmpRoot, 'src-'));
@@ -412,9 +418,9 @@ export class BuildJob {
       const chown = flag('chown');
       const chmod = flag('chmod');
       const kind = sources.length > 1 ? 'multi' : sources[0]!.isDir ? 'dir' : 'file';
-      const text = `#(nop) ${k} ${kind}:${checksum} in ${dest} `;
+      const text = `#(nop) ${k} ${kind}:${checksum} in ${written} `;
       const flagsText = ins.flags.map((f) => `--${f.name}=${f.value ?? ''}`).join(' ');
-      await this.cached(st, { text, flags: flagsText, config: st.config }, async () => {
+      await this.cached(st, { text, dest, flags: flagsText, config: st.config }, async () => {
         const root = await mountRootfs(this.d.snapshots, st.image?.chainId ?? '', this.d.tmpRoot);
         try {
           const own: CopyOwnership = { uid: 0, gid: 0 };
@@ -484,6 +490,19 @@ export class BuildJob {
   }
 }
 
+/** What history records for a metadata step: ENV and LABEL with their values substituted, as Docker. */
+function historyText(ins: Instruction, before: ImageExecConfig, after: ImageExecConfig): string {
+  if (ins.keyword === 'ENV') {
+    const old = new Set(before.Env ?? []);
+    return `ENV ${(after.Env ?? []).filter((e) => !old.has(e)).join(' ')}`;
+  }
+  if (ins.keyword === 'LABEL') {
+    const old = before.Labels ?? {};
+    return `LABEL ${Object.entries(after.Labels ?? {}).filter(([k, v]) => old[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  }
+  return ins.original;
+}
+
 /** A tar, maybe compressed: what ADD unpacks instead of copying. */
 async function isArchive(path: string): Promise<boolean> {
   const f = await open(path);
@@ -542,7 +561,9 @@ export async function openBuild(d: BuilderDeps, body: Readable, o: BuildOptions)
     }
     const labels = Object.entries(o.labels);
     if (labels.length) {
-      const line = `LABEL ${labels.map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`).join(' ')}`;
+      // Single quotes keep a value literal through the word processing ($, spaces, backslashes).
+      const word = (w: string) => (/^[^\s"'\\$=]*$/.test(w) ? w : `'${w.split("'").join(`'"'"'`)}'`);
+      const line = `LABEL ${labels.map(([k, v]) => `${word(k)}=${word(v)}`).join(' ')}`;
       kept.at(-1)!.body.push({ ...parseTrigger(line, df.escape), line: 0 });
     }
     for (const t of o.tags) normalizeReference(t);
