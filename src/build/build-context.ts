@@ -6,7 +6,7 @@
  */
 import { lstat, mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { InvalidArgument, isNotFoundError } from '../common/errors.js';
 import { decompressStream } from '../image/decompress-stream.js';
@@ -25,7 +25,7 @@ export async function openBuildContext(body: Readable, o: { tmpRoot: string; doc
   const dir = await mkdtemp(join(o.tmpRoot, 'ctx-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    await unpackLayer(await decompressStream(body), dir, { signal: o.signal });
+    await unpackLayer(completeTar(await decompressStream(body)), dir, { signal: o.signal });
     const name = o.dockerfilePath || 'Dockerfile';
     let text: string | undefined;
     for (const candidate of name === 'Dockerfile' ? ['Dockerfile', 'dockerfile'] : [name]) {
@@ -43,6 +43,27 @@ export async function openBuildContext(body: Readable, o: { tmpRoot: string; doc
     await remove();
     throw err;
   }
+}
+
+/**
+ * The tar with its last block padded and an end-of-archive marker: the docker CLI sends a
+ * context whose Dockerfile came from stdin (`-f -`) without either, and Go's reader takes it.
+ * A client that goes away mid-upload is a stream error, never a clean end, so nothing truncated
+ * is padded into looking whole.
+ */
+function completeTar(tar: Readable): Readable {
+  let size = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      size += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(null, Buffer.alloc(((512 - (size % 512)) % 512) + 1024));
+    },
+  });
+  tar.on('error', (err) => out.destroy(err));
+  return tar.pipe(out);
 }
 
 /** The patterns of a .dockerignore file: comments and blank lines dropped, as moby reads them. */

@@ -243,5 +243,13 @@ describe('docker build (classic builder) and berth build', () => {
     assert.equal((await inspect('quiet')).Config.Labels.made, 'by-test');
     const ps = await d.docker(['ps', '-aq']);
     assert.ok(ps.stdout.trim().length > 0, 'the RUN container was kept');
+    // The docker CLI sends a Dockerfile from stdin inside the context tar, without the tar's end.
+    const stdin = 'FROM busybox\nCOPY other.Dockerfile /copied\nRUN env | grep PROXY > /proxy\n';
+    const r = await d.docker(['build', '-q', '-f', '-', '--build-arg', 'HTTP_PROXY=http://127.0.0.1:9', '-t', 'from-stdin', dir], { env: classic, input: stdin });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sh('from-stdin', 'head -1 /copied; cat /proxy'), 'FROM busybox\nHTTP_PROXY=http://127.0.0.1:9\n');
+    // A predefined proxy argument reaches RUN but not the history.
+    const history = await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'from-stdin']);
+    assert.doesNotMatch(history.stdout, /PROXY=/);
   });
 });
