@@ -115,7 +115,7 @@ export class BuildJob {
     try {
       for (const ins of this.metaArgs) {
         this.stepLine(ins);
-        for (const [k, v] of this.argDeclarations(ins, (n) => this.meta.get(n))) this.meta.set(k, v);
+        for (const [k, v] of this.argDeclarations(ins, (n) => this.meta.get(n), this.metaEnv())) this.meta.set(k, v);
       }
       let last: StageState | undefined;
       for (const [i, stage] of this.stages.entries()) {
@@ -163,8 +163,7 @@ export class BuildJob {
   }
 
   private async from(ins: Instruction): Promise<StageState> {
-    const metaEnv = [...this.meta].filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-    const words = splitWords(ins.args).map((w) => processWord(w, metaEnv));
+    const words = splitWords(ins.args).map((w) => processWord(w, this.metaEnv()));
     const name = words[0] ?? '';
     if (name === '') throw new BuildError('base name (${...}) should not be blank', 1);
     const state = (image: Image | undefined, config: ImageExecConfig): StageState => ({ image, config: structuredClone(config), args: new Map(), cmdSet: false });
@@ -203,7 +202,7 @@ export class BuildJob {
     let config: ImageExecConfig;
     let author = st.author;
     if (k === 'ARG') {
-      for (const [name, value] of this.argDeclarations(ins, (n) => this.meta.get(n))) st.args.set(name, value);
+      for (const [name, value] of this.argDeclarations(ins, (n) => this.meta.get(n), [...this.argEnv(st), ...(st.config.Env ?? [])])) st.args.set(name, value);
       config = st.config;
     } else if (k === 'SHELL') {
       const shell = parseJsonArray(ins.args);
@@ -235,7 +234,7 @@ export class BuildJob {
   }
 
   /** `ARG a=1 b`: names with their values (a --build-arg wins, then the default, then a meta ARG's). */
-  private argDeclarations(ins: Instruction, meta: (name: string) => string | undefined): [string, string | undefined][] {
+  private argDeclarations(ins: Instruction, meta: (name: string) => string | undefined, env: string[]): [string, string | undefined][] {
     const out: [string, string | undefined][] = [];
     for (const w of splitWords(ins.args)) {
       const eq = w.indexOf('=');
@@ -243,10 +242,16 @@ export class BuildJob {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw parseError(ins.line, `invalid ARG name "${name}"`);
       this.usedArgs.add(name);
       const given = this.o.buildArgs[name];
-      const def = eq < 0 ? meta(name) : processWord(w.slice(eq + 1), []);
+      // A default may use the arguments and variables defined before it.
+      const def = eq < 0 ? meta(name) : processWord(w.slice(eq + 1), env);
       out.push([name, given !== undefined && given !== null ? given : def]);
     }
     return out;
+  }
+
+  /** The ARGs before the first FROM with values, as `k=v`: what FROM lines substitute. */
+  private metaEnv(): string[] {
+    return [...this.meta].filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   }
 
   /** The declared build arguments with values, as `k=v` (sorted), for substitution and RUN. */
@@ -330,12 +335,13 @@ export class BuildJob {
     if (heredoc && /^<<-?["']?\w+["']?$/.test(ins.args.trim())) argv = [...shell, heredoc.content];
     else if (ins.heredocs.length) argv = [...shell, [ins.args, ...ins.heredocs.map((h) => `${h.content}${h.name}`)].join('\n')];
     else argv = json ?? [...shell, ins.args];
-    const args = this.argEnv(st);
+    // An ENV of the same name hides an argument from RUN (and from its cache key), as in moby.
+    const envKeys = new Set((st.config.Env ?? []).map((e) => e.split('=')[0]));
+    const args = this.argEnv(st).filter((a) => !envKeys.has(a.split('=')[0]));
     const proxies = PROXY_ARGS.filter((p) => !st.args.has(p) && typeof this.o.buildArgs[p] === 'string').map((p) => `${p}=${this.o.buildArgs[p]}`);
     const createdBy = `${args.length ? `|${args.length} ${args.join(' ')} ` : ''}${argv.join(' ')}`;
     await this.cached(st, { text: createdBy, config: st.config }, async () => {
-      const envKeys = new Set((st.config.Env ?? []).map((e) => e.split('=')[0]));
-      const env = [...(st.config.Env ?? []), ...[...args, ...proxies].filter((a) => !envKeys.has(a.split('=')[0]))];
+      const env = [...(st.config.Env ?? []), ...args, ...proxies.filter((a) => !envKeys.has(a.split('=')[0]))];
       const { id } = await this.d.containers.create({
         name: '',
         config: {
