@@ -358,10 +358,8 @@ export class BuildJob {
       try {
         const exited = this.d.containers.wait(id, 'next-exit');
         await this.d.containers.start(id);
+        await this.streamOutput(this.d.containers.logPath(id), exited);
         const { statusCode } = await exited;
-        // Read once the process is gone: following the log would cost a poll interval at the end.
-        const logOptions = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false, follow: false };
-        for await (const chunk of readJsonLog(this.d.containers.logPath(id), logOptions)) this.out(chunk.toString('utf8'));
         if (statusCode !== 0) throw new BuildError(`The command '${argv.join(' ')}' returned a non-zero code: ${statusCode}`, statusCode);
         const [m] = await this.d.snapshots.mounts(id);
         const upper = m?.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
@@ -377,6 +375,32 @@ export class BuildJob {
         }
       }
     });
+  }
+
+  /**
+   * Sends a RUN's output while it runs. Following the log may lag its end by a poll interval, so
+   * at the exit the follower is left to finish on its own and the rest is read at once.
+   */
+  private async streamOutput(path: string, exited: Promise<unknown>): Promise<void> {
+    const options = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false };
+    let sent = 0;
+    const follower = readJsonLog(path, { ...options, follow: true }, exited);
+    const exit = exited.then(() => 'exit' as const);
+    for (;;) {
+      const next = follower.next();
+      const r = await Promise.race([next, exit]);
+      if (r === 'exit') {
+        void next.then(() => follower.return(undefined)).catch(() => {});
+        break;
+      }
+      if (r.done) break;
+      this.out(r.value.toString('utf8'));
+      sent += r.value.length;
+    }
+    const rest: Buffer[] = [];
+    for await (const chunk of readJsonLog(path, { ...options, follow: false })) rest.push(chunk);
+    const tail = Buffer.concat(rest).subarray(sent);
+    if (tail.length) this.out(tail.toString('utf8'));
   }
 
   private async copyStep(st: StageState, ins: Instruction): Promise<void> {
