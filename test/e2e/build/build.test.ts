@@ -84,6 +84,7 @@ describe('docker build (classic builder) and berth build', () => {
         'COPY --chown=app:app --chmod=640 files/* ./copied/',
         'COPY files/a.txt /single',
         'ADD archive.tar /unpacked/',
+        'ADD archive.tgz /unpacked-gz',
         `ADD http://127.0.0.1:${port}/page.txt /web/`,
         'RUN ["sh", "-c", "echo exec-form > /exec.txt"]',
         'SHELL ["/bin/sh", "-ec"]',
@@ -100,13 +101,13 @@ describe('docker build (classic builder) and berth build', () => {
       ].join('\n'),
       'files/a.txt': 'A\n',
       'files/b.txt': 'B\n',
-      'archive.tar': '',
     });
     // A real tar for ADD to unpack.
     const tarDir = await ctx({ 'inner/x.txt': 'x\n' });
     execFileSync('tar', ['-cf', join(dir, 'archive.tar'), '-C', tarDir, 'inner']);
+    execFileSync('tar', ['-czf', join(dir, 'archive.tgz'), '-C', tarDir, 'inner']);
     const out = await ok(['-t', 'every:1', '-t', 'every:2', '--build-arg', 'WHO=builder', dir]);
-    assert.match(out, /Step 1\/23 : ARG BASE=busybox\n/);
+    assert.match(out, /Step 1\/24 : ARG BASE=busybox\n/);
     assert.match(out, /Successfully built [0-9a-f]{12}\nSuccessfully tagged every:1\nSuccessfully tagged every:2\n/);
     const c = (await inspect('every:2')).Config;
     assert.ok(c.Env.includes('GREETING=hello builder'), c.Env);
@@ -124,9 +125,9 @@ describe('docker build (classic builder) and berth build', () => {
     assert.deepEqual(c.Shell, ['/bin/sh', '-ec']);
     const files = await sh('every:1', [
       'cat /app/sub/greeting.txt', 'stat -c "%U:%G %a %n" /app/sub/copied/a.txt /app/sub/copied/b.txt',
-      'stat -c "%u:%g %a" /single', 'cat /unpacked/inner/x.txt', 'stat -c "%a" /web/page.txt', 'cat /exec.txt /heredoc.txt', 'id -un',
+      'stat -c "%u:%g %a" /single', 'cat /unpacked/inner/x.txt /unpacked-gz/inner/x.txt', 'stat -c "%a" /web/page.txt', 'cat /exec.txt /heredoc.txt', 'id -un',
     ].join(' && '), '0');
-    assert.equal(files, 'hello builder\napp:app 640 /app/sub/copied/a.txt\napp:app 640 /app/sub/copied/b.txt\n0:0 644\nx\n600\nexec-form\nfrom-heredoc\nroot\n');
+    assert.equal(files, 'hello builder\napp:app 640 /app/sub/copied/a.txt\napp:app 640 /app/sub/copied/b.txt\n0:0 644\nx\nx\n600\nexec-form\nfrom-heredoc\nroot\n');
     assert.equal((await d.docker(['run', '--rm', 'every:1'])).stdout, 'default\n');
     // ONBUILD triggers run in the build that starts FROM the image.
     const child = await ctx({ 'Dockerfile': 'FROM every:1\nRUN test -f /tmp/onbuild.txt\n' });
