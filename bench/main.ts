@@ -28,7 +28,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
-  { ids: ['30', '31'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
+  { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

@@ -1,5 +1,5 @@
 /**
- * 30–31: `docker build` with the classic builder (DOCKER_BUILDKIT=0) of one 10-step Dockerfile
+ * 40–41: `docker build` with the classic builder (DOCKER_BUILDKIT=0) of one 10-step Dockerfile
  * (four RUN, three COPY), berthd and Docker Engine side by side: cold (`--no-cache`, every step
  * runs: RUN steps start containers) and fully cached (every step a cache hit).
  */
@@ -26,7 +26,7 @@ const DOCKERFILE = [
 
 const TAG = 'bench-build:latest';
 
-/** 30, 31. */
+/** 40, 41. */
 export async function measureBuild(env: BenchEnv): Promise<Row[]> {
   const ctx = join(env.berth.dir, 'build-context');
   await rm(ctx, { recursive: true, force: true });
@@ -39,10 +39,10 @@ export async function measureBuild(env: BenchEnv): Promise<Row[]> {
   // The classic builder on both sides: the CLI reads this when it starts.
   process.env.DOCKER_BUILDKIT = '0';
   try {
-    const cold = newRow('30', '`build --no-cache` of a 10-step Dockerfile (4 RUN, 3 COPY), classic builder', { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.5 }] });
+    const cold = newRow('40', '`build --no-cache` of a 10-step Dockerfile (4 RUN, 3 COPY), classic builder', { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.5 }] });
     await compareCli(env, cold, { args: () => ['build', '-q', '--no-cache', '-t', TAG, ctx], warmup: 1, rounds: 10, timeoutMs: 120_000 });
     for (const e of enginesOf(env)) await mustRun(dockerCli(e, ['build', '-q', '-t', TAG, ctx]), { timeoutMs: 120_000 });
-    const cached = newRow('31', 'the same `build`, every step cached', { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.6 }] });
+    const cached = newRow('41', 'the same `build`, every step cached', { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.6 }] });
     await compareCli(env, cached, { args: () => ['build', '-q', '-t', TAG, ctx], warmup: 2, rounds: 20, timeoutMs: 120_000 });
     return [cold, cached];
   } finally {
