@@ -7,10 +7,12 @@
  * up (BuildCache); a hit moves on to the cached image.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { readJsonLog } from '../container/json-log-reader.js';
@@ -493,7 +495,7 @@ export class BuildJob {
       return;
     }
     const existing = await resolveInRoot(root, dest);
-    const isDir = dest.endsWith('/') || (await open(existing).then(async (f) => { const d = (await f.stat()).isDirectory(); await f.close(); return d; }, () => false));
+    const isDir = dest.endsWith('/') || (await stat(existing).then((st) => st.isDirectory(), () => false));
     if (isDir) {
       const dir = await ensureDir(root, dest, own);
       await copyEntry(root, s.host, join(dir, basename(s.rel)), own);
@@ -515,7 +517,8 @@ export class BuildJob {
     const name = basename(new URL(url).pathname) || 'download';
     const dir = await mkdtemp(join(staging, 'url-'));
     const file = join(dir, name);
-    await writeFile(file, Buffer.from(await res.arrayBuffer()), { mode: 0o600 });
+    if (!res.body) throw new BuildError(`ADD failed: ${url}: empty response`, 1);
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file, { mode: 0o600 }));
     return { host: file, rel: name, isDir: false };
   }
 }
