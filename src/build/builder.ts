@@ -7,32 +7,28 @@
  * up (BuildCache); a hit moves on to the cached image.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, posix } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { readJsonLog } from '../container/json-log-reader.js';
 import type { ContainerService } from '../container/container-service.js';
 import { resolveUser } from '../container/user-lookup.js';
 import { applyChanges, parseJsonArray, processWord, splitWords } from '../image/apply-changes.js';
-import { decompressStream, detectCompression } from '../image/decompress-stream.js';
 import type { Image } from '../image/image.js';
 import type { ImageService } from '../image/image-service.js';
 import { writeLayerTar } from '../image/layer-tar-writer.js';
-import { unpackLayer } from '../image/layer-unpacker.js';
 import { familiarName, normalizeReference } from '../image/reference.js';
 import { hostArchitecture, type HistoryEntry, type ImageConfig, type ImageExecConfig } from '../oci/image.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import type { BuildCache } from './build-cache.js';
+import { BuildError } from './build-error.js';
 import { openBuildContext, type BuildContext } from './build-context.js';
-import { copyEntry, ensureDir, matchSources, sourcesChecksum, type CopyOwnership, type CopySource } from './copy-files.js';
+import { copySource, ensureDir, matchSources, sourcesChecksum, type CopyOwnership, type CopySource } from './copy-files.js';
+import { downloadSource } from './download-source.js';
 import { parseDockerfile, parseError, parseTrigger, type Instruction } from './dockerfile.js';
 import { mountRootfs } from './mount-rootfs.js';
-import { resolveInRoot } from './root-path.js';
 
 export interface BuilderDeps {
   images: ImageService;
@@ -57,13 +53,6 @@ export interface BuildOptions {
   /** For RUN containers: 'default' (Docker's bridge), 'none', 'host'. */
   networkMode: string;
   signal?: AbortSignal;
-}
-
-/** A build that failed after it began: the message goes into the stream with its code. */
-export class BuildError extends Error {
-  constructor(message: string, readonly code: number) {
-    super(message);
-  }
 }
 
 /** Arguments usable without an ARG line, left out of the cache key and history unless declared. */
@@ -440,7 +429,7 @@ export class BuildJob {
         if (/^<<-?["']?\w+["']?$/.test(a)) continue;
         if (/^https?:\/\//.test(a)) {
           if (k !== 'ADD') throw new BuildError(`${k} failed: source can't be a URL for COPY`, 1);
-          sources.push(await this.download(a, staging));
+          sources.push(await downloadSource(a, staging, this.o.signal));
           continue;
         }
         sources.push(...(await matchSources(srcRoot, a, k)));
@@ -466,7 +455,7 @@ export class BuildJob {
             if (!/^[0-7]{3,4}$/.test(chmod)) throw new BuildError(`invalid chmod parameter: ${chmod}`, 1);
             own.mode = parseInt(chmod, 8);
           }
-          for (const s of sources) await this.copyOne(root.dir, s, dest, own, k === 'ADD' && srcRoot === this.ctx.dir && !s.host.startsWith(staging));
+          for (const s of sources) await copySource(root.dir, s, dest, own, k === 'ADD' && srcRoot === this.ctx.dir && !s.host.startsWith(staging) ? { extractTo: this.d.tmpRoot } : {});
           return await this.commitLayer(st, root.upper, st.config, `/bin/sh -c ${text}`, '');
         } finally {
           await root.release();
@@ -477,50 +466,6 @@ export class BuildJob {
     }
   }
 
-  private async copyOne(root: string, s: CopySource, dest: string, own: CopyOwnership, mayExtract: boolean): Promise<void> {
-    if (s.isDir) {
-      const dir = await ensureDir(root, dest, own);
-      for (const name of await readdir(s.host)) await copyEntry(root, join(s.host, name), join(dir, name), own);
-      return;
-    }
-    if (mayExtract && (await isArchive(s.host))) {
-      const dir = await ensureDir(root, dest, own);
-      const tmp = await mkdtemp(join(this.d.tmpRoot, 'tar-'));
-      try {
-        await unpackLayer(await decompressStream(createReadStream(s.host)), tmp);
-        for (const name of await readdir(tmp)) await copyEntry(root, join(tmp, name), join(dir, name), { ...own, keepOwner: true });
-      } finally {
-        await rm(tmp, { recursive: true, force: true });
-      }
-      return;
-    }
-    const existing = await resolveInRoot(root, dest);
-    const isDir = dest.endsWith('/') || (await stat(existing).then((st) => st.isDirectory(), () => false));
-    if (isDir) {
-      const dir = await ensureDir(root, dest, own);
-      await copyEntry(root, s.host, join(dir, basename(s.rel)), own);
-      return;
-    }
-    const parent = await ensureDir(root, posix.dirname(dest), own);
-    await copyEntry(root, s.host, join(parent, posix.basename(dest)), own);
-  }
-
-  /** ADD of a URL: the body saved under the URL's last path component, mode 0600 as Docker does. */
-  private async download(url: string, staging: string): Promise<CopySource> {
-    let res: Response;
-    try {
-      res = await fetch(url, { ...(this.o.signal ? { signal: this.o.signal } : {}) });
-    } catch (err) {
-      throw new BuildError(`ADD failed: ${url}: ${messageOf(err)}`, 1);
-    }
-    if (!res.ok) throw new BuildError(`ADD failed: Get "${url}": ${res.status} ${res.statusText}`, 1);
-    const name = basename(new URL(url).pathname) || 'download';
-    const dir = await mkdtemp(join(staging, 'url-'));
-    const file = join(dir, name);
-    if (!res.body) throw new BuildError(`ADD failed: ${url}: empty response`, 1);
-    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(file, { mode: 0o600 }));
-    return { host: file, rel: name, isDir: false };
-  }
 }
 
 /** What history records for a metadata step: ENV and LABEL with their values substituted, as Docker. */
@@ -534,34 +479,6 @@ function historyText(ins: Instruction, before: ImageExecConfig, after: ImageExec
     return `LABEL ${Object.entries(after.Labels ?? {}).filter(([k, v]) => old[k] !== v).map(([k, v]) => `${k}=${v}`).join(' ')}`;
   }
   return ins.original;
-}
-
-/** A tar, maybe compressed: what ADD unpacks instead of copying. */
-async function isArchive(path: string): Promise<boolean> {
-  const f = await open(path);
-  try {
-    const head = Buffer.alloc(512);
-    const { bytesRead } = await f.read(head, 0, 512, 0);
-    if (detectCompression(head.subarray(0, bytesRead)) !== 'none') {
-      const inner = await decompressStream(createReadStream(path, { end: 1 << 20 }));
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const c of inner) {
-        chunks.push(c as Buffer);
-        size += (c as Buffer).length;
-        if (size >= 512) break;
-      }
-      inner.destroy();
-      return isTarHeader(Buffer.concat(chunks));
-    }
-    return isTarHeader(head.subarray(0, bytesRead));
-  } finally {
-    await f.close();
-  }
-}
-
-function isTarHeader(b: Buffer): boolean {
-  return b.length >= 512 && b.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
 /** Opens a build: the context unpacked, the Dockerfile parsed and split into stages. Throws before any step runs. */

@@ -7,9 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
-import { join, posix, relative } from 'node:path';
+import { chmod, copyFile, lchown, lstat, lutimes, mkdir, mkdtemp, open, readdir, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { basename, join, posix, relative } from 'node:path';
 import { InvalidArgument, isNotFoundError } from '../common/errors.js';
+import { decompressStream, detectCompression } from '../image/decompress-stream.js';
+import { unpackLayer } from '../image/layer-unpacker.js';
 import { resolveInRoot } from './root-path.js';
 
 export interface CopySource {
@@ -163,4 +165,65 @@ export async function copyEntry(root: string, src: string, dest: string, own: Co
     await utimes(dest, st.atime, st.mtime);
   }
   // Devices, fifos and sockets in a context are not copied, as Docker skips them.
+}
+
+/**
+ * COPY/ADD of one source to `dest` (absolute in `root`, a trailing `/` for a directory): a
+ * directory's contents go into it, a file into it or as it; with `extractTo` (ADD of a local
+ * file), a tar archive is unpacked there instead, with the layer unpacker's confinement.
+ */
+export async function copySource(root: string, s: CopySource, dest: string, own: CopyOwnership, o: { extractTo?: string } = {}): Promise<void> {
+  if (s.isDir) {
+    const dir = await ensureDir(root, dest, own);
+    for (const name of await readdir(s.host)) await copyEntry(root, join(s.host, name), join(dir, name), own);
+    return;
+  }
+  if (o.extractTo !== undefined && (await isArchive(s.host))) {
+    const dir = await ensureDir(root, dest, own);
+    const tmp = await mkdtemp(join(o.extractTo, 'tar-'));
+    try {
+      await unpackLayer(await decompressStream(createReadStream(s.host)), tmp);
+      for (const name of await readdir(tmp)) await copyEntry(root, join(tmp, name), join(dir, name), { ...own, keepOwner: true });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return;
+  }
+  const existing = await resolveInRoot(root, dest);
+  const isDir = dest.endsWith('/') || (await stat(existing).then((st) => st.isDirectory(), () => false));
+  if (isDir) {
+    const dir = await ensureDir(root, dest, own);
+    await copyEntry(root, s.host, join(dir, basename(s.rel)), own);
+    return;
+  }
+  const parent = await ensureDir(root, posix.dirname(dest), own);
+  await copyEntry(root, s.host, join(parent, posix.basename(dest)), own);
+}
+
+/** A tar, maybe compressed: what ADD unpacks instead of copying. */
+async function isArchive(path: string): Promise<boolean> {
+  const f = await open(path);
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await f.read(head, 0, 512, 0);
+    if (detectCompression(head.subarray(0, bytesRead)) !== 'none') {
+      const inner = await decompressStream(createReadStream(path, { end: 1 << 20 }));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of inner) {
+        chunks.push(c as Buffer);
+        size += (c as Buffer).length;
+        if (size >= 512) break;
+      }
+      inner.destroy();
+      return isTarHeader(Buffer.concat(chunks));
+    }
+    return isTarHeader(head.subarray(0, bytesRead));
+  } finally {
+    await f.close();
+  }
+}
+
+function isTarHeader(b: Buffer): boolean {
+  return b.length >= 512 && b.subarray(257, 262).toString('latin1') === 'ustar';
 }
