@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { readJsonLog } from '../container/json-log-reader.js';
+import type { HostConfig } from '../container/container.js';
 import type { ContainerService } from '../container/container-service.js';
 import { resolveUser } from '../container/user-lookup.js';
 import { applyChanges, parseJsonArray, processWord, splitWords } from '../image/apply-changes.js';
@@ -52,6 +53,8 @@ export interface BuildOptions {
   forceRm: boolean;
   /** For RUN containers: 'default' (Docker's bridge), 'none', 'host'. */
   networkMode: string;
+  /** Limits for RUN containers (0 or '': none, as in a create request). */
+  resources?: Pick<HostConfig, 'memory' | 'memorySwap' | 'cpuShares' | 'cpusetCpus' | 'cpuPeriod' | 'cpuQuota' | 'shmSize'>;
   signal?: AbortSignal;
 }
 
@@ -339,7 +342,7 @@ export class BuildJob {
           image: st.image!.id, cmd: argv, entrypoint: [], env, user: st.config.User ?? '',
           workingDir: st.config.WorkingDir ?? '', labels: {},
         },
-        hostConfig: { networkMode: this.o.networkMode },
+        hostConfig: { networkMode: this.o.networkMode, ...runResources(this.o.resources) },
       });
       this.out(` ---> Running in ${short(id)}\n`);
       let ok = false;
@@ -466,6 +469,11 @@ export class BuildJob {
     }
   }
 
+}
+
+/** The limits that were given (a 0 or '' leaves the create request's default, a 64 MiB /dev/shm for shmSize). */
+function runResources(r: BuildOptions['resources']): Partial<HostConfig> {
+  return Object.fromEntries(Object.entries(r ?? {}).filter(([, v]) => v !== 0 && v !== '')) as Partial<HostConfig>;
 }
 
 /** What history records for a metadata step: ENV and LABEL with their values substituted, as Docker. */

@@ -45,7 +45,7 @@ export class BuildBackend implements BuildRoutesBackend {
     if (q.remote) throw new NotImplemented('building from a remote context is not supported: send the context as a tar');
     const job = await openBuild(this.deps, context, {
       dockerfile: q.dockerfile, tags: q.tags, buildArgs: q.buildArgs, labels: q.labels, target: q.target,
-      noCache: q.noCache, pull: q.pull, rm: q.rm, forceRm: q.forceRm, networkMode: q.networkMode, signal,
+      noCache: q.noCache, pull: q.pull, rm: q.rm, forceRm: q.forceRm, networkMode: q.networkMode, resources: q.resources, signal,
     });
     return {
       run: async (send: (m: Api.JSONMessage) => void) => {

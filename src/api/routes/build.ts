@@ -18,6 +18,8 @@ export interface BuildQuery {
   forceRm: boolean;
   networkMode: string;
   remote: string;
+  /** Limits for the RUN containers, as `docker build --memory --cpu-shares …` sets them. */
+  resources: { memory: number; memorySwap: number; cpuShares: number; cpusetCpus: string; cpuPeriod: number; cpuQuota: number; shmSize: number };
 }
 
 /** A build whose context arrived and whose Dockerfile parsed: what is refused is refused before. */
@@ -60,6 +62,11 @@ export function buildRoutes(r: Router, b: BuildBackend): void {
       forceRm: ctx.bool('forcerm'),
       networkMode: ctx.str('networkmode', 'default'),
       remote: ctx.str('remote'),
+      resources: {
+        memory: ctx.int('memory', 0), memorySwap: ctx.int('memswap', 0), cpuShares: ctx.int('cpushares', 0),
+        cpusetCpus: ctx.str('cpusetcpus'), cpuPeriod: ctx.int('cpuperiod', 0), cpuQuota: ctx.int('cpuquota', 0),
+        shmSize: ctx.int('shmsize', 0),
+      },
     }, ac.signal);
     res.writeHead(200, { 'Content-Type': 'application/json' });
     await started.run((m) => {

@@ -235,7 +235,7 @@ describe('docker build (classic builder) and berth build', () => {
     assert.match((await build([noArgs])).stderr, /dockerfile parse error line 2: COPY requires at least two arguments/);
   });
 
-  test('berth build -q, -f, --iidfile, --label and --rm=false', async () => {
+  test('berth build -q, -f, --iidfile, --label and --rm=false; limits for RUN; a Dockerfile from stdin', async () => {
     const dir = await ctx({ 'other.Dockerfile': 'FROM busybox\nRUN echo kept > /kept\n' });
     const iid = join(dir, 'iid');
     const out = await ok(['-q', '-f', join(dir, 'other.Dockerfile'), '--iidfile', iid, '--label', 'made=by-test', '--rm=false', '-t', 'quiet', dir], 'berth');
@@ -244,6 +244,10 @@ describe('docker build (classic builder) and berth build', () => {
     assert.equal((await inspect('quiet')).Config.Labels.made, 'by-test');
     const ps = await d.docker(['ps', '-aq']);
     assert.ok(ps.stdout.trim().length > 0, 'the RUN container was kept');
+    // Limits given to the build reach its RUN containers.
+    await ok(['--no-cache', '--memory', '64m', '--cpu-shares', '512', '--rm=false', '-f', join(dir, 'other.Dockerfile'), dir]);
+    const [latest] = (await d.docker(['ps', '-lq'])).stdout.trim().split('\n');
+    assert.equal((await d.docker(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.CpuShares}}', latest!])).stdout, '67108864 512\n');
     // The docker CLI sends a Dockerfile from stdin inside the context tar, without the tar's end.
     const stdin = 'FROM busybox\nCOPY other.Dockerfile /copied\nRUN env | grep PROXY > /proxy\n';
     const r = await d.docker(['build', '-q', '-f', '-', '--build-arg', 'HTTP_PROXY=http://127.0.0.1:9', '-t', 'from-stdin', dir], { env: classic, input: stdin });
