@@ -126,6 +126,7 @@ export class BuildJob {
       return image.id;
     } finally {
       await this.ctx.remove().catch(() => {});
+      await this.d.cache.flush().catch((err: unknown) => this.d.log.warn('write the build cache', { error: messageOf(err) }));
     }
   }
 
@@ -268,7 +269,7 @@ export class BuildJob {
     }
     if (!image) {
       image = await make();
-      await this.d.cache.set(key, image.id);
+      this.d.cache.set(key, image.id);
     }
     st.image = image;
     st.config = structuredClone(image.config.config ?? {});
