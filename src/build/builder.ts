@@ -433,9 +433,11 @@ export class BuildJob {
         if (/^<<-?["']?\w+["']?$/.test(a)) continue;
         if (/^https?:\/\//.test(a)) {
           if (k !== 'ADD') throw new BuildError(`${k} failed: source can't be a URL for COPY`, 1);
-          sources.push(await downloadSource(a, staging, this.o.signal));
+          const checksum = flag('checksum');
+          sources.push(await downloadSource(a, staging, { ...(checksum !== undefined ? { checksum } : {}), ...(this.o.signal ? { signal: this.o.signal } : {}) }));
           continue;
         }
+        if (flag('checksum') !== undefined) throw new BuildError("checksum can't be specified for non-HTTP(S) sources", 1);
         sources.push(...(await matchSources(srcRoot, a, k)));
       }
       if (sources.length > 1 && !dest.endsWith('/')) throw new BuildError(`When using ${k} with more than one source file, the destination must be a directory and end with a /`, 1);

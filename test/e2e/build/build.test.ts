@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -24,6 +25,8 @@ async function context(files: Record<string, Entry>): Promise<string> {
 }
 
 const classic = { DOCKER_BUILDKIT: '0' };
+/** What the test's web server answers, and its digest for ADD --checksum. */
+const webDigest = `sha256:${createHash('sha256').update('from the web\n').digest('hex')}`;
 
 describe('docker build (classic builder) and berth build', () => {
   let d: TestDaemon;
@@ -86,6 +89,7 @@ describe('docker build (classic builder) and berth build', () => {
         'ADD archive.tar /unpacked/',
         'ADD archive.tgz /unpacked-gz',
         `ADD http://127.0.0.1:${port}/page.txt /web/`,
+        `ADD --checksum=${webDigest} http://127.0.0.1:${port}/page.txt /web/checked.txt`,
         'RUN ["sh", "-c", "echo exec-form > /exec.txt"]',
         'SHELL ["/bin/sh", "-ec"]',
         'RUN <<EOF',
@@ -107,7 +111,7 @@ describe('docker build (classic builder) and berth build', () => {
     execFileSync('tar', ['-cf', join(dir, 'archive.tar'), '-C', tarDir, 'inner']);
     execFileSync('tar', ['-czf', join(dir, 'archive.tgz'), '-C', tarDir, 'inner']);
     const out = await ok(['-t', 'every:1', '-t', 'every:2', '--build-arg', 'WHO=builder', dir]);
-    assert.match(out, /Step 1\/24 : ARG BASE=busybox\n/);
+    assert.match(out, /Step 1\/25 : ARG BASE=busybox\n/);
     assert.match(out, /Successfully built [0-9a-f]{12}\nSuccessfully tagged every:1\nSuccessfully tagged every:2\n/);
     const c = (await inspect('every:2')).Config;
     assert.ok(c.Env.includes('GREETING=hello builder'), c.Env);
@@ -125,9 +129,9 @@ describe('docker build (classic builder) and berth build', () => {
     assert.deepEqual(c.Shell, ['/bin/sh', '-ec']);
     const files = await sh('every:1', [
       'cat /app/sub/greeting.txt', 'stat -c "%U:%G %a %n" /app/sub/copied/a.txt /app/sub/copied/b.txt',
-      'stat -c "%u:%g %a" /single', 'cat /unpacked/inner/x.txt /unpacked-gz/inner/x.txt', 'stat -c "%a" /web/page.txt', 'cat /exec.txt /heredoc.txt', 'id -un',
+      'stat -c "%u:%g %a" /single', 'cat /unpacked/inner/x.txt /unpacked-gz/inner/x.txt', 'stat -c "%a" /web/page.txt', 'cat /web/checked.txt', 'cat /exec.txt /heredoc.txt', 'id -un',
     ].join(' && '), '0');
-    assert.equal(files, 'hello builder\napp:app 640 /app/sub/copied/a.txt\napp:app 640 /app/sub/copied/b.txt\n0:0 644\nx\nx\n600\nexec-form\nfrom-heredoc\nroot\n');
+    assert.equal(files, 'hello builder\napp:app 640 /app/sub/copied/a.txt\napp:app 640 /app/sub/copied/b.txt\n0:0 644\nx\nx\n600\nfrom the web\nexec-form\nfrom-heredoc\nroot\n');
     assert.equal((await d.docker(['run', '--rm', 'every:1'])).stdout, 'default\n');
     // ONBUILD triggers run in the build that starts FROM the image.
     const child = await ctx({ 'Dockerfile': 'FROM every:1\nRUN test -f /tmp/onbuild.txt\n' });
@@ -231,6 +235,8 @@ describe('docker build (classic builder) and berth build', () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, /dockerfile parse error line 4: unknown instruction: BOGUS/);
     }
+    const badSum = await ctx({ 'Dockerfile': `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/p /p\n` });
+    assert.match((await build([badSum])).stderr, /ADD failed: digest mismatch for http:\/\/127\.0\.0\.1:\d+\/p: sha256:[0-9a-f]{64}, expected sha256:0{64}/);
     const noArgs = await ctx({ 'Dockerfile': 'FROM busybox\nCOPY onlyone\n' });
     assert.match((await build([noArgs])).stderr, /dockerfile parse error line 2: COPY requires at least two arguments/);
   });
