@@ -342,6 +342,8 @@ export class BuildJob {
         config: {
           image: st.image!.id, cmd: argv, entrypoint: [], env, user: st.config.User ?? '',
           workingDir: st.config.WorkingDir ?? '', labels: {},
+          // A build step is not a service: the image's health check has nothing to watch here.
+          healthcheck: { test: ['NONE'], intervalNs: 0, timeoutNs: 0, startPeriodNs: 0, retries: 0 },
         },
         hostConfig: { networkMode: this.o.networkMode, ...runResources(this.o.resources) },
       });
