@@ -14,6 +14,7 @@ import { measureParallel } from './measure-parallel.js';
 import { measureRun } from './measure-run.js';
 import { measureRuntimes } from './measure-runtimes.js';
 import { measureStdout } from './measure-stdout.js';
+import { measureVolumes } from './measure-volumes.js';
 import { newRow, renderTable, type Row } from './results-table.js';
 import { runCommand } from './timed-command.js';
 
@@ -28,6 +29,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
+  { ids: ['30'], what: 'run with a named volume', run: measureVolumes },
   { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
 ];
 

@@ -367,7 +367,7 @@ export class BuildJob {
       } finally {
         this.o.signal?.removeEventListener('abort', stop);
         if (ok ? this.o.rm : this.o.forceRm) {
-          await this.d.containers.remove(id, { force: true }).catch((err: unknown) => this.d.log.warn('remove build container', { id, error: messageOf(err) }));
+          await this.d.containers.remove(id, { force: true, volumes: true }).catch((err: unknown) => this.d.log.warn('remove build container', { id, error: messageOf(err) }));
           this.out(`Removing intermediate container ${short(id)}\n`);
         }
       }

@@ -40,6 +40,11 @@ import { systemDfCommand } from './system/df.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
+import { volumeCreateCommand } from './volume/create.js';
+import { volumeInspectCommand } from './volume/inspect.js';
+import { volumeLsCommand } from './volume/ls.js';
+import { volumePruneCommand } from './volume/prune.js';
+import { volumeRmCommand } from './volume/rm.js';
 
 type CommandFactory = (ctx: CliContext) => BerthCommand;
 
@@ -89,6 +94,14 @@ const BUILDER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [builderPruneCommand, undefined],
 ];
 
+const VOLUME_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [volumeCreateCommand, undefined],
+  [volumeInspectCommand, undefined],
+  [volumeLsCommand, undefined, ['list']],
+  [volumePruneCommand, undefined],
+  [volumeRmCommand, undefined, ['remove']],
+];
+
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [systemDfCommand, undefined],
 ];
@@ -133,6 +146,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
+    [newGroupCommand('volume', 'Manage volumes', (t) => ctx.err(t)), VOLUME_COMMANDS],
     [newGroupCommand('builder', 'Manage builds', (t) => ctx.err(t)), BUILDER_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {

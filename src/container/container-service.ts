@@ -22,6 +22,11 @@ import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
+import type { VolumeStore } from '../volume/volume-store.js';
+import { copyImageContent, isEmptyDir } from '../volume/copy-image-content.js';
+import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
+import { layerDirsOf, mountRootfsView, type RootfsView } from './rootfs-view.js';
+import type { Mount } from '../snapshot/mount.js';
 
 /** What the container layer needs of images. */
 export interface ImageLookup {
@@ -67,6 +72,7 @@ export interface ContainerServiceOptions {
   hostHostname: string;
   /** The static init of --init. */
   initBinary?: string;
+  volumes: VolumeStore;
 }
 
 interface Waiter {
@@ -80,7 +86,7 @@ const DEFAULT_STOP_TIMEOUT = 10;
 function defaultHostConfig(h: Partial<HostConfig>, runtime: string): HostConfig {
   return {
     autoRemove: false, networkMode: 'default', runtime, restartPolicy: { name: 'no', maximumRetryCount: 0 },
-    logConfig: { type: 'json-file', config: {} }, binds: [], privileged: false, readonlyRootfs: false, capAdd: [],
+    logConfig: { type: 'json-file', config: {} }, binds: [], mounts: [], privileged: false, readonlyRootfs: false, capAdd: [],
     capDrop: [], securityOpt: [], groupAdd: [], init: false, memory: 0, memorySwap: 0, memoryReservation: 0,
     memorySwappiness: null, oomKillDisable: false, nanoCpus: 0, cpuShares: 0, cpuPeriod: 0, cpuQuota: 0,
     cpusetCpus: '', cpusetMems: '', pidsLimit: null, blkioWeight: 0, ulimits: [], sysctls: {}, tmpfs: {}, shmSize: 67108864,
@@ -135,12 +141,6 @@ function mergeConfig(c: CreateOptions['config'], image: Image, id: string, hostH
 
 function isRunningStatus(s: ContainerStatus): boolean {
   return s === 'running' || s === 'paused' || s === 'restarting';
-}
-
-/** Overlay mount options → the layer directories, writable one first (to read files without mounting). */
-function layerDirsOf(options: string[]): string[] {
-  const get = (k: string) => options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-  return [...(get('upperdir') ? [get('upperdir')!] : []), ...(get('lowerdir')?.split(':') ?? [])];
 }
 
 /**
@@ -218,6 +218,9 @@ export class ContainerService {
     };
     const dir = this.o.store.dir(id);
     try {
+      rec.mountPoints = await createMountPoints({
+        id, config, hostConfig, volumes: this.o.volumes, resolveContainer: (ref) => this.o.store.resolve(ref),
+      });
       await mkdir(dir, { mode: 0o710 });
       await Promise.all([
         this.o.snapshots.prepare(id, image.chainId),
@@ -233,6 +236,7 @@ export class ContainerService {
       await this.o.store.insert(rec);
     } catch (err) {
       this.o.store.releaseName(name, id);
+      await releaseMountPoints(this.o.volumes, rec, true).catch(() => {});
       await this.o.snapshots.remove(id).catch(() => {});
       if (this.o.store.find(id)) await this.o.store.delete(rec).catch(() => {});
       else await rm(dir, { recursive: true, force: true }).catch(() => {});
@@ -270,8 +274,10 @@ export class ContainerService {
       const rootfsMount = mounts[0];
       if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
       const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+      await this.mountVolumes(rec, rootfsMount);
       const spec = buildSpec({
         record: rec,
+        mounts: ociMountsOf(rec.mountPoints ?? []),
         user,
         rootfs: sup.rootfsDir(rec.id),
         etc: etcFilePaths(this.o.store.dir(rec.id)),
@@ -324,6 +330,7 @@ export class ContainerService {
     }
     rec.state.error = result.message;
     await sup.release(rec.id, rec.runtime).catch(() => {});
+    await this.unmountVolumes(rec);
     this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
     // As in moby: a container that was to be removed at its exit is removed when it cannot start.
     if (rec.hostConfig.autoRemove) await this.removeStopped(rec).catch(() => {});
@@ -356,6 +363,7 @@ export class ContainerService {
       finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
     };
     await this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err }));
+    await this.unmountVolumes(rec);
     if (oom) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(code) });
     this.wake(id, ['not-running', 'next-exit'], code);
@@ -457,7 +465,7 @@ export class ContainerService {
     this.event(rec, 'restart');
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
     if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
       if (!opts.force) throw cannotRemoveRunning(rec.name);
@@ -469,10 +477,11 @@ export class ContainerService {
       }
     }
     if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
-    await this.removeStopped(rec);
+    await this.removeStopped(rec, opts.volumes ?? false);
   }
 
-  private async removeStopped(rec: ContainerRecord): Promise<void> {
+  /** Removes a container that is not running; with `volumes`, its anonymous volumes too (rm -v, --rm). */
+  private async removeStopped(rec: ContainerRecord, volumes = rec.hostConfig.autoRemove): Promise<void> {
     rec.state.status = 'removing';
     for (const a of this.pendingAttach.get(rec.id) ?? []) a.socket.destroy();
     this.pendingAttach.delete(rec.id);
@@ -481,6 +490,7 @@ export class ContainerService {
     await this.o.supervisor.removeState(rec.id);
     await this.o.snapshots.remove(rec.id);
     this.event(rec, 'destroy');
+    await releaseMountPoints(this.o.volumes, rec, volumes).catch((err) => this.o.log.warn('removing the volumes of a container failed', { id: rec.id, error: messageOf(err) }));
     this.wake(rec.id, ['not-running', 'next-exit', 'removed'], rec.state.exitCode);
   }
 
@@ -631,6 +641,11 @@ export class ContainerService {
    */
   async restore(): Promise<void> {
     const known = new Set<string>();
+    for (const rec of this.o.store.all()) {
+      for (const p of rec.mountPoints ?? []) if (p.type === 'volume') this.o.volumes.reference(p.name, rec.id);
+      // In use by a running container again before any exit is handled (an exit unmounts).
+      if (isRunningStatus(rec.state.status)) await this.remountVolumes(rec);
+    }
     await Promise.all(
       this.o.store.all().map(async (rec) => {
         known.add(rec.id);
@@ -646,6 +661,7 @@ export class ContainerService {
           const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
           if ('shim' in r) {
             rec.state = { ...rec.state, status: 'running', pid: r.shim.pid, exitCode: 0, error: '', startedAt: nowRfc3339Nano() };
+            await this.remountVolumes(rec);
             this.adopt(rec, r.shim);
             await this.o.store.save(rec);
             return;
@@ -668,5 +684,59 @@ export class ContainerService {
   private adopt(rec: ContainerRecord, shim: Shim): void {
     rec.state.pid = shim.pid;
     this.watchExit(rec.id, shim);
+  }
+
+  /**
+   * Makes the container's volumes reachable before its start: mounts the filesystem of a volume
+   * that has one, fills an empty volume from the image's content at its destination (Docker's
+   * copy-up, read through a read-only view of the root so that nothing leads out of it), and makes
+   * the missing host paths of -v binds.
+   */
+  private async mountVolumes(rec: ContainerRecord, rootfsMount: Mount): Promise<void> {
+    const points = rec.mountPoints ?? [];
+    const mounted: string[] = [];
+    let view: RootfsView | undefined;
+    try {
+      for (const p of points) {
+        if (p.type === 'bind' && p.createSource) await makeBindSource(p.source);
+        if (p.type !== 'volume') continue;
+        const path = await this.o.volumes.mount(p.name, rec.id);
+        mounted.push(p.name);
+        // The view is mounted only when there may be something to copy into an empty volume.
+        if (p.copyData && (await isEmptyDir(path)) && (await mayHaveImagePath(layerDirsOf(rootfsMount.options), p.destination))) {
+          view ??= await mountRootfsView(rootfsMount, `fill volume ${p.name} of container ${rec.id}`);
+          await copyImageContent(view.dir, p.destination, path);
+        }
+      }
+    } catch (err) {
+      for (const n of mounted) await this.o.volumes.unmount(n, rec.id).catch(() => {});
+      throw err;
+    } finally {
+      await view?.release().catch((err) => this.o.log.warn('unmounting the view of a root filesystem failed', { id: rec.id, error: messageOf(err) }));
+    }
+    for (const p of points) {
+      if (p.type !== 'volume') continue;
+      this.o.events.publish({
+        type: 'volume', action: 'mount', id: p.name,
+        attributes: { container: rec.id, destination: p.destination, driver: p.driver, propagation: p.propagation, 'read/write': String(p.rw) },
+      });
+    }
+  }
+
+  /** After a daemon restart: the volumes of a container that kept running are in use (a filesystem of one is still mounted). */
+  private async remountVolumes(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.o.volumes.mount(p.name, rec.id).catch((err) => this.o.log.warn('volume of a running container', { id: rec.id, volume: p.name, error: messageOf(err) }));
+    }
+  }
+
+  /** After the container's process is gone: its volumes are no longer in use by a running container. */
+  private async unmountVolumes(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.o.volumes.unmount(p.name, rec.id).catch((err) => this.o.log.warn('unmounting a volume failed', { id: rec.id, volume: p.name, error: messageOf(err) }));
+      this.o.events.publish({ type: 'volume', action: 'unmount', id: p.name, attributes: { container: rec.id, driver: p.driver } });
+    }
   }
 }

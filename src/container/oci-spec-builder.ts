@@ -48,6 +48,8 @@ export interface SpecInputs {
   cgroupParent: string;
   /** The static init that --init mounts at /sbin/docker-init. */
   initBinary?: string;
+  /** Volumes, binds and --mount tmpfs, parents first; they replace Docker's own mounts at their destinations. */
+  mounts?: OciMount[];
 }
 
 function envName(e: string): string {
@@ -158,7 +160,11 @@ export function buildSpec(i: SpecInputs): OciSpec {
   const rec = i.record;
   const h = rec.hostConfig;
   const process = initProcess(rec, i.user, i.hostCapabilities);
-  const allMounts = mounts(rec, i.etc);
+  const userMounts = i.mounts ?? [];
+  const taken = new Set(userMounts.map((m) => m.destination));
+  // As moby: a user's /dev takes Docker's /dev/pts, /dev/shm and /dev/mqueue with it.
+  const overridden = (d: string) => taken.has(d) || (taken.has('/dev') && d.startsWith('/dev/'));
+  const allMounts = [...mounts(rec, i.etc).filter((m) => !overridden(m.destination)), ...userMounts];
   if (h.init && i.initBinary) {
     // Docker's --init: its init as pid 1, the program as its child.
     allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });

@@ -66,7 +66,7 @@ export class ContainerBackend implements ContainersBackend {
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
     const rec = this.containers.resolve(ref);
-    await this.containers.remove(rec.id, { force: opts.force });
+    await this.containers.remove(rec.id, { force: opts.force, volumes: opts.volumes });
     this.execs.forget(rec.id);
   }
 
@@ -94,6 +94,7 @@ export class ContainerBackend implements ContainersBackend {
       if (before && !before.every((t) => rec.created < t)) return false;
       if (since && !since.every((t) => rec.created > t)) return false;
       if (filters.network && !filters.network.includes(rec.hostConfig.networkMode)) return false;
+      if (filters.volume && !filters.volume.some((v) => (rec.mountPoints ?? []).some((p) => p.name === v || p.source === v || p.destination === v))) return false;
       return true;
     };
   }

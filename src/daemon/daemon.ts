@@ -13,6 +13,7 @@ import { commitRoutes } from '../api/routes/commit.js';
 import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
 import { Router } from '../api/router.js';
 import { ApiServer } from '../api/server.js';
 import { atomicWrite } from '../common/atomic-write.js';
@@ -33,6 +34,7 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { SeccompCompiler } from '../runtime/seccomp/seccomp-compiler.js';
 import { RegistryHosts } from '../registry/registry-hosts.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import { LocalVolumeStore } from '../volume/local-volume-store.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
@@ -44,6 +46,7 @@ import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
 import { RegistryAuthBackend } from './registry-auth.js';
 import { DaemonSystemBackend } from './system-backend.js';
+import { VolumeBackend } from './volume-backend.js';
 
 /** Per-registry CAs and client certificates, as Docker's /etc/docker/certs.d. */
 const REGISTRY_CERTS_DIR = '/etc/berth/certs.d';
@@ -137,6 +140,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const registries = new RegistryHosts({ insecure: cfg.insecureRegistries, allowed: cfg.allowedRegistries, certsDir: REGISTRY_CERTS_DIR });
   const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, registries, log });
   const store = await ContainerStore.open(join(cfg.dataRoot, 'containers'), log);
+  const volumes = await LocalVolumeStore.open(join(cfg.dataRoot, 'volumes'), { events, log });
   const hostCaps = hostCapabilities();
   const supervisor = new TaskSupervisor({
     shimBinary: runtimePaths.berth!,
@@ -170,6 +174,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
+    volumes,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   await containers.restore();
@@ -212,7 +217,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   authRoutes(router, new RegistryAuthBackend(images));
   commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
-  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots));
+  volumeRoutes(router, new VolumeBackend(volumes, log));
+  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots, volumes));
   buildRoutes(router, await BuildBackend.open(cfg.dataRoot, { images, containers, snapshots, log }));
   // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
   const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });

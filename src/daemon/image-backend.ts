@@ -93,6 +93,9 @@ export class ImageBackend implements ImagesBackend {
 
   inspect(ref: string): Api.ImageInspect {
     const img = this.images.resolve(ref);
+    // moby dropped Container and ContainerConfig at API 1.45, but docker-compose 1.29 (which asks
+    // for the daemon's own version) reads ContainerConfig.Volumes when it recreates a container.
+    const legacy = { Container: img.config.container ?? '', ContainerConfig: toApiImageConfig(img.config.container_config) };
     const dirs = img.chainId ? this.snapshots.layerDirs(img.chainId) : [];
     return {
       Id: img.id,
@@ -101,6 +104,7 @@ export class ImageBackend implements ImagesBackend {
       Parent: img.parent,
       Comment: img.config.comment ?? '',
       Created: img.created,
+      ...legacy,
       DockerVersion: img.config.docker_version ?? '',
       Author: img.config.author ?? '',
       Config: toApiImageConfig(img.config.config),

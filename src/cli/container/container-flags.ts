@@ -2,6 +2,8 @@ import type { BerthCommand } from '../berth-command.js';
 import { collect, parseIntFlag } from '../options/collect.js';
 import { flagParser } from '../options/flag-value-error.js';
 import { parseRamBytes } from '../options/parse-ram-bytes.js';
+import { parseMountSpec } from '../options/parse-mount-spec.js';
+import type { MountSpec } from '../../api/types/index.js';
 import { parseNanoCpus } from '../options/parse-nano-cpus.js';
 
 /** Flags shared by `run` and `create`, as commander hands them over. */
@@ -41,6 +43,8 @@ export interface ContainerFlags {
   expose?: string[];
   volume?: string[];
   tmpfs?: string[];
+  mount?: MountSpec[];
+  volumesFrom?: string[];
   platform?: string;
   addHost?: string[];
   dns?: string[];
@@ -104,6 +108,8 @@ export function addContainerFlags(cmd: BerthCommand): void {
     .option('--expose <list>', 'Expose a port or a range of ports', collect)
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', flagParser('--mount', (v: string, prev: MountSpec[] | undefined) => [...(prev ?? []), parseMountSpec(v)]))
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect)
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect)
     .option('--dns <list>', 'Set custom DNS servers', collect)

@@ -4,6 +4,7 @@ import { unixSeconds, ZERO_TIME } from '../../common/time.js';
 import type * as Api from '../../api/types/index.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../../container/container.js';
 import type { CreateOptions } from '../../container/container-service.js';
+import { fromApiMounts, toApiMountPoints, toApiMounts } from './mount-api.js';
 
 /** Docker's Cmd/Entrypoint: an array, a string (shell-less split by the old API), or null. */
 function argv(v: string[] | string | null | undefined): string[] | null | undefined {
@@ -81,6 +82,7 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
     restartPolicy: { name: rp.Name ?? 'no', maximumRetryCount: rp.MaximumRetryCount ?? 0 },
     logConfig: { type: h.LogConfig?.Type || 'json-file', config: h.LogConfig?.Config ?? {} },
     binds: strings(h.Binds, 'Binds'),
+    mounts: fromApiMounts(h.Mounts),
     privileged: h.Privileged ?? false,
     readonlyRootfs: h.ReadonlyRootfs ?? false,
     capAdd: strings(h.CapAdd, 'CapAdd'),
@@ -163,6 +165,7 @@ export function toApiConfig(c: ContainerConfig): Api.ContainerConfig {
 export function toApiHostConfig(h: HostConfig): Api.HostConfig {
   return {
     Binds: h.binds.length ? h.binds : null,
+    ...((h.mounts ?? []).length ? { Mounts: toApiMounts(h.mounts) } : {}),
     ContainerIDFile: '',
     LogConfig: { Type: h.logConfig.type, Config: h.logConfig.config },
     NetworkMode: h.networkMode,
@@ -303,7 +306,7 @@ export function toApiInspect(rec: ContainerRecord, x: InspectExtras): Api.Contai
     GraphDriver: { Name: 'overlay2', Data: x.graphDriverData },
     ...(x.sizeRw !== undefined ? { SizeRw: x.sizeRw } : {}),
     ...(x.sizeRootFs !== undefined ? { SizeRootFs: x.sizeRootFs } : {}),
-    Mounts: [],
+    Mounts: toApiMountPoints(rec.mountPoints),
     Config: toApiConfig(rec.config),
     NetworkSettings: {
       Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
@@ -334,6 +337,6 @@ export function toApiSummary(rec: ContainerRecord, size?: { rw: number; rootFs: 
     Status: statusText(rec, now),
     HostConfig: { NetworkMode: rec.hostConfig.networkMode },
     NetworkSettings: { Networks: networks(rec.hostConfig) },
-    Mounts: [],
+    Mounts: toApiMountPoints(rec.mountPoints),
   };
 }
