@@ -163,6 +163,14 @@ describe('docker build (classic builder) and berth build', () => {
     assert.match(bad.stderr, /failed to reach build target nope in Dockerfile/);
   });
 
+  test('VOLUME: what a later RUN writes there is not kept, and no volume is left behind', async () => {
+    const dir = await ctx({ 'Dockerfile': 'FROM busybox\nRUN mkdir /data && echo before > /data/before\nVOLUME /data\nRUN echo after > /data/after\n' });
+    const volumes = (await d.docker(['volume', 'ls', '-q'])).stdout;
+    await ok(['-t', 'volume-step', dir]);
+    assert.equal(await sh('volume-step', 'ls /data'), 'before\n');
+    assert.equal((await d.docker(['volume', 'ls', '-q'])).stdout, volumes);
+  });
+
   test('.dockerignore excludes with Docker\'s rules, ! brings files back', async () => {
     const dir = await ctx({
       'Dockerfile': 'FROM busybox\nCOPY . /ctx/\n',
