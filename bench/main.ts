@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnvFromProcess, dockerCli, enginesOf, type BenchEnv } from './bench-env.js';
 import { measureBreakdown } from './measure-breakdown.js';
+import { measureBuild } from './measure-build.js';
 import { measureConfinement } from './measure-confinement.js';
 import { measureNetwork } from './measure-network.js';
 import { measureExec } from './measure-exec.js';
@@ -31,6 +32,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
   { ids: ['30', '31', '32', '33'], what: 'networks: default bridge, -p, network create/rm, throughput through a published port', run: measureNetwork },
   { ids: ['34'], what: 'run with a named volume', run: measureVolumes },
+  { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

@@ -25,6 +25,8 @@ import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
 import { updateCommand } from './container/update.js';
 import { waitCommand } from './container/wait.js';
+import { buildCommand } from './image/build.js';
+import { builderPruneCommand } from './image/builder-prune.js';
 import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
 import { imageLoadCommand } from './image/load.js';
@@ -86,6 +88,7 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 ];
 
 const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [buildCommand, 'build'],
   [imageHistoryCommand, 'history'],
   [imageImportCommand, 'import'],
   [imageLoadCommand, 'load'],
@@ -97,6 +100,10 @@ const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [imageRmCommand, 'rmi', ['remove']],
   [imageSaveCommand, 'save'],
   [imageTagCommand, 'tag'],
+];
+
+const BUILDER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [builderPruneCommand, undefined],
 ];
 
 const VOLUME_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
@@ -163,6 +170,7 @@ export function buildProgram(ctx: CliContext): BerthCommand {
     [newGroupCommand('network', 'Manage networks', (t) => ctx.err(t)), NETWORK_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
     [newGroupCommand('volume', 'Manage volumes', (t) => ctx.err(t)), VOLUME_COMMANDS],
+    [newGroupCommand('builder', 'Manage builds', (t) => ctx.err(t)), BUILDER_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {
     for (const [make, topLevel, aliases] of commands) {

@@ -8,6 +8,7 @@ import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { authRoutes } from '../api/routes/auth.js';
+import { buildRoutes } from '../api/routes/build.js';
 import { commitRoutes } from '../api/routes/commit.js';
 import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
@@ -43,6 +44,7 @@ import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
 import { NetworkBackend } from './network-backend.js';
 import { listenOptions } from './listen-options.js';
+import { BuildBackend } from './build-backend.js';
 import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
 import { RegistryAuthBackend } from './registry-auth.js';
@@ -231,6 +233,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
   volumeRoutes(router, new VolumeBackend(volumes, log));
   diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots, volumes));
+  buildRoutes(router, await BuildBackend.open(cfg.dataRoot, { images, containers, snapshots, log }));
   // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
   const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });
   await server.listen(cfg.hosts, listen);

@@ -80,7 +80,11 @@ export class ImageBackend implements ImagesBackend {
     const refs = (opts.filters.reference ?? []).map(globToRegExp);
     // As moby: with a reference filter, an image lists only the tags that match it.
     const tagMatches = (t: string) => refs.some((re) => re.test(t) || re.test(t.slice(0, t.lastIndexOf(':'))));
-    return this.images.list().filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => {
+    const all = this.images.list();
+    // As moby: untagged images with children (a build's intermediate steps) only with all=1.
+    const parents = new Set(all.map((i) => i.parent).filter((p) => p !== ''));
+    const shown = opts.all ? all : all.filter((i) => i.repoTags.length > 0 || i.repoDigests.length > 0 || !parents.has(i.id));
+    return shown.filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => {
       const s = imageSummary(i);
       if (refs.length) s.RepoTags = s.RepoTags.filter(tagMatches);
       return s;
