@@ -102,9 +102,13 @@ describe(`exec, attach and terminals through ${client}`, () => {
   });
 
   test('attach to a running container sees its later output', async () => {
-    assert.equal((await d[client](['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'sleep 1; echo after-attach; sleep 0.2'])).code, 0);
+    // Ticks for three seconds, so that a client slow to start (a loaded machine) still sees some;
+    // what was printed before the attach is not replayed.
+    assert.equal((await d[client](['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'echo before-attach; for i in $(seq 30); do echo tick-$i; sleep 0.1; done'])).code, 0);
+    for (let i = 0; i < 50 && !(await d[client](['logs', 'later'])).stdout.includes('before-attach'); i++) await new Promise((r) => setTimeout(r, 50));
     const r = await d[client](['attach', '--no-stdin', 'later'], { timeoutMs: 10_000 });
-    assert.match(r.stdout, /after-attach/);
+    assert.match(r.stdout, /tick-30\n$/);
+    assert.doesNotMatch(r.stdout, /before-attach/);
     await d[client](['rm', '-f', 'later']);
   });
 });
