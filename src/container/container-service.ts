@@ -22,6 +22,7 @@ import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
+import { RestartScheduler, shouldRestart } from './restart-policy.js';
 
 /** What the container layer needs of images. */
 export interface ImageLookup {
@@ -154,6 +155,10 @@ export class ContainerService {
   private starting = new Set<string>();
   /** Per running container: the handling of its exit, once it has begun. */
   private exits = new Map<string, Promise<void>>();
+  /** Pending restarts of the restart policies, and their back-off. */
+  private restarts = new RestartScheduler();
+  /** Containers a stop or kill is ending: their policy does not start them again (moby's ExitOnNext). */
+  private exitOnNext = new Set<string>();
 
   constructor(private readonly o: ContainerServiceOptions) {}
 
@@ -250,6 +255,10 @@ export class ContainerService {
     if (isRunningStatus(st) || this.starting.has(rec.id)) throw alreadyStarted();
     if (st === 'removing' || st === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
     this.starting.add(rec.id);
+    // A start by the user: the policy's count and back-off start over (as moby's resetRestartManager).
+    rec.restartCount = 0;
+    rec.manuallyStopped = false;
+    this.restarts.reset(rec.id);
     const attach = this.pendingAttach.get(rec.id) ?? [];
     this.pendingAttach.delete(rec.id);
     try {
@@ -350,20 +359,55 @@ export class ContainerService {
     if (!rec || !isRunningStatus(rec.state.status)) return;
     const code = exitCodeOf(e.status);
     const oom = wasOomKilled(e.oom);
+    const ranMs = e.finishedAt.getTime() - Date.parse(rec.state.startedAt);
+    const restart = !this.exitOnNext.delete(id) && !rec.hostConfig.autoRemove &&
+      shouldRestart(rec.hostConfig.restartPolicy, { exitCode: code, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped });
     rec.state = {
       ...rec.state,
-      status: 'exited', pid: 0, exitCode: code, oomKilled: oom,
+      status: restart ? 'restarting' : 'exited', pid: 0, exitCode: code, oomKilled: oom,
       finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
     };
     await this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err }));
     if (oom) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(code) });
     this.wake(id, ['not-running', 'next-exit'], code);
+    if (restart) {
+      rec.restartCount++;
+      this.restarts.schedule(id, ranMs, () => void this.restartByPolicy(id));
+      await this.o.store.save(rec);
+      return;
+    }
     if (rec.hostConfig.autoRemove) {
       await this.removeStopped(rec).catch((err) => this.o.log.error('auto-remove failed', { id, error: err }));
       return;
     }
     await this.o.store.save(rec);
+  }
+
+  /** The restart a policy scheduled, once its back-off has passed. */
+  private async restartByPolicy(id: string): Promise<void> {
+    const rec = this.o.store.find(id);
+    if (!rec || rec.state.status !== 'restarting' || this.starting.has(id)) return;
+    this.starting.add(id);
+    try {
+      await this.startTask(rec, []);
+    } catch (err) {
+      // As moby: a restart that cannot start leaves the container stopped, with the error.
+      rec.state.status = 'exited';
+      await this.o.store.save(rec).catch(() => {});
+      this.o.log.warn('restart by policy failed', { id, error: messageOf(err) });
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  /** A stop or kill of a container waiting for its policy's restart: the restart is called off. */
+  private async cancelRestart(rec: ContainerRecord): Promise<void> {
+    this.restarts.cancel(rec.id);
+    rec.manuallyStopped = true;
+    rec.state.status = 'exited';
+    await this.o.store.save(rec);
+    this.wake(rec.id, ['not-running', 'next-exit'], rec.state.exitCode);
   }
 
   private wake(id: string, conditions: WaitCondition[], statusCode: number): void {
@@ -401,8 +445,17 @@ export class ContainerService {
     const rec = this.resolve(ref);
     const sig = parseSignal(signal);
     const task = this.task(rec.id);
+    if (rec.state.status === 'restarting' && !task) {
+      this.event(rec, 'kill', { signal: String(sig) });
+      return this.cancelRestart(rec);
+    }
     if (!task || !isRunningStatus(rec.state.status)) throw cannotKill(rec.id);
     this.event(rec, 'kill', { signal: String(sig) });
+    // As moby: a kill marks the container stopped by hand; SIGKILL or its stop signal also
+    // keeps an `always` policy from starting it again.
+    rec.manuallyStopped = true;
+    if (sig === SIGKILL || sig === parseSignal(rec.config.stopSignal || String(SIGTERM))) this.exitOnNext.add(rec.id);
+    void this.o.store.save(rec).catch(() => {});
     await this.signal(rec, task, sig);
     if (sig === SIGKILL) await this.settled(rec.id);
   }
@@ -420,8 +473,16 @@ export class ContainerService {
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = this.resolve(ref);
     const task = this.task(rec.id);
+    if (rec.state.status === 'restarting' && !task) {
+      await this.cancelRestart(rec);
+      this.event(rec, 'stop');
+      return;
+    }
     if (!task || !isRunningStatus(rec.state.status)) throw alreadyStopped();
     rec.manuallyStopped = true;
+    this.exitOnNext.add(rec.id);
+    // Kept before the exit: unless-stopped must hold across a daemon killed meanwhile.
+    void this.o.store.save(rec).catch(() => {});
     const sig = parseSignal(opts.signal || rec.config.stopSignal || String(SIGTERM));
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     this.event(rec, 'kill', { signal: String(sig) });
@@ -473,6 +534,8 @@ export class ContainerService {
   }
 
   private async removeStopped(rec: ContainerRecord): Promise<void> {
+    this.restarts.reset(rec.id);
+    this.exitOnNext.delete(rec.id);
     rec.state.status = 'removing';
     for (const a of this.pendingAttach.get(rec.id) ?? []) a.socket.destroy();
     this.pendingAttach.delete(rec.id);
@@ -634,6 +697,11 @@ export class ContainerService {
     await Promise.all(
       this.o.store.all().map(async (rec) => {
         known.add(rec.id);
+        // Killed while waiting out a back-off: the exit was handled already; the policy decides below.
+        if (rec.state.status === 'restarting' && !this.o.supervisor.hasShimSocket(rec.id)) {
+          rec.state.status = 'exited';
+          return;
+        }
         if (isRunningStatus(rec.state.status)) {
           const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
           if ('shim' in r) this.adopt(rec, r.shim);
@@ -663,6 +731,19 @@ export class ContainerService {
       if (!known.has(key)) await this.o.snapshots.remove(key).catch(() => {});
     }
     await this.o.supervisor.pruneStates(known);
+    void this.startByPolicies();
+  }
+
+  /**
+   * At daemon start, as dockerd: stopped containers whose policy says so start again (`always`
+   * even after a manual stop, `unless-stopped` unless stopped by hand, `on-failure` after a
+   * failure within its count). Containers still running under their shims were adopted above.
+   */
+  private async startByPolicies(): Promise<void> {
+    const due = this.o.store.all().filter((rec) =>
+      rec.state.status === 'exited' && rec.state.startedAt !== ZERO_TIME && !rec.hostConfig.autoRemove &&
+      shouldRestart(rec.hostConfig.restartPolicy, { exitCode: rec.state.exitCode, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped }));
+    await Promise.all(due.map((rec) => this.start(rec.id).catch((err) => this.o.log.warn('start by restart policy failed', { id: rec.id, error: messageOf(err) }))));
   }
 
   private adopt(rec: ContainerRecord, shim: Shim): void {
