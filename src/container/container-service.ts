@@ -23,6 +23,8 @@ import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
 import { RestartScheduler, shouldRestart } from './restart-policy.js';
+import { mergeHealthcheck } from './healthcheck-config.js';
+import type { LifecycleListener } from './health-monitor.js';
 
 /** What the container layer needs of images. */
 export interface ImageLookup {
@@ -130,7 +132,7 @@ function mergeConfig(c: CreateOptions['config'], image: Image, id: string, hostH
     argsEscaped: c.argsEscaped ?? false,
     onBuild: c.onBuild ?? ic.OnBuild ?? null,
     shell: c.shell ?? ic.Shell ?? null,
-    healthcheck: c.healthcheck ?? null,
+    healthcheck: mergeHealthcheck(c.healthcheck, ic.Healthcheck),
   };
 }
 
@@ -159,8 +161,14 @@ export class ContainerService {
   private restarts = new RestartScheduler();
   /** Containers a stop or kill is ending: their policy does not start them again (moby's ExitOnNext). */
   private exitOnNext = new Set<string>();
+  private listeners: LifecycleListener[] = [];
 
   constructor(private readonly o: ContainerServiceOptions) {}
+
+  /** Adds a listener for starts and exits of containers' first processes (healthchecks). */
+  addLifecycleListener(l: LifecycleListener): void {
+    this.listeners.push(l);
+  }
 
   get store(): ContainerStore {
     return this.o.store;
@@ -306,6 +314,7 @@ export class ContainerService {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
       startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
     };
+    for (const l of this.listeners) l.started(rec, { adopted: false });
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
@@ -360,6 +369,7 @@ export class ContainerService {
     const code = exitCodeOf(e.status);
     const oom = wasOomKilled(e.oom);
     const ranMs = e.finishedAt.getTime() - Date.parse(rec.state.startedAt);
+    for (const l of this.listeners) l.stopped(rec);
     const restart = !this.exitOnNext.delete(id) && !rec.hostConfig.autoRemove &&
       shouldRestart(rec.hostConfig.restartPolicy, { exitCode: code, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped });
     rec.state = {
@@ -748,6 +758,7 @@ export class ContainerService {
 
   private adopt(rec: ContainerRecord, shim: Shim): void {
     rec.state.pid = shim.pid;
+    for (const l of this.listeners) l.started(rec, { adopted: true });
     this.watchExit(rec.id, shim);
   }
 }

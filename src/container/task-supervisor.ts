@@ -165,7 +165,7 @@ export class TaskSupervisor {
   }
 
   /** Starts another process in the task's container, with its own shim. */
-  async exec(task: Task, spec: OciSpec, execId: string, process: OciProcess, io: { stdin: boolean; attach: AttachStream[] }): Promise<Shim> {
+  async exec(task: Task, spec: OciSpec, execId: string, process: OciProcess, io: { stdin: boolean; attach: AttachStream[]; logPath?: string }): Promise<Shim> {
     const launch = await task.driver.prepareExec({
       containerId: task.id,
       execId,
@@ -181,6 +181,7 @@ export class TaskSupervisor {
       stdinOnce: true,
       ...(process.consoleSize ? { winsize: { rows: process.consoleSize.height, cols: process.consoleSize.width } } : {}),
       attach: io.attach,
+      ...(io.logPath ? { logPath: io.logPath } : {}),
       cleanupDirs: [],
       launch,
       diagnosticsPath: join(task.stateDir, 'shim.log'),

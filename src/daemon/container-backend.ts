@@ -75,6 +75,11 @@ export class ContainerBackend implements ContainersBackend {
     for (const s of filters.status ?? []) {
       if (!statuses.has(s)) throw new InvalidArgument(`invalid filter 'status=${s}'`);
     }
+    for (const h of filters.health ?? []) {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) {
+        throw new InvalidArgument(`Unrecognised filter value for health: ${h}`);
+      }
+    }
     const names = (filters.name ?? []).map((n) => filterRegExp(n, 'name'));
     const created = (ref: string) => {
       const rec = this.containers.store.find(ref);
@@ -94,6 +99,7 @@ export class ContainerBackend implements ContainersBackend {
       if (before && !before.every((t) => rec.created < t)) return false;
       if (since && !since.every((t) => rec.created > t)) return false;
       if (filters.network && !filters.network.includes(rec.hostConfig.networkMode)) return false;
+      if (filters.health && !filters.health.includes(rec.state.health?.status ?? 'none')) return false;
       return true;
     };
   }

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../common/log.js';
 import { ContainerService } from '../container/container-service.js';
 import { ContainerStore } from '../container/container-store.js';
 import { ExecService } from '../container/exec-service.js';
+import { HealthMonitor } from '../container/health-monitor.js';
 import { TaskSupervisor } from '../container/task-supervisor.js';
 import { FsContentStore } from '../content/fs-content-store.js';
 import { ImageService } from '../image/image-service.js';
@@ -170,6 +171,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
+  containers.addLifecycleListener(new HealthMonitor({
+    probe: (id, cmd, timeoutMs) => execs.probe(id, cmd, timeoutMs), save: (rec) => store.save(rec), events, log,
+  }));
   await containers.restore();
 
   const system = new DaemonSystemBackend({

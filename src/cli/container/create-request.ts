@@ -5,6 +5,7 @@ import { StatusError } from '../status-error.js';
 import { parseEnvFile, resolveEnvFlag } from '../options/parse-env-file.js';
 import { parseExposedPorts, parsePortSpecs } from '../options/parse-port-specs.js';
 import { parseRestartPolicy } from '../options/parse-restart-policy.js';
+import { parseHealthFlags } from '../options/parse-health-flags.js';
 import type { ContainerFlags } from './container-flags.js';
 
 export interface CreateRequest {
@@ -96,6 +97,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
   if (networkMode === 'default') endpoints['default'] = emptyEndpoint();
 
   const stopSignal = flags.stopSignal;
+  const healthcheck = parseHealthFlags(flags);
   const body: ContainerCreateBody = {
     Hostname: flags.hostname ?? '',
     Domainname: flags.domainname ?? '',
@@ -115,6 +117,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
     Entrypoint: entrypoint,
     OnBuild: null,
     Labels: sortedKeys(labels),
+    ...(healthcheck && { Healthcheck: healthcheck }),
     ...(stopSignal && { StopSignal: stopSignal }),
     ...(flags.stopTimeout !== undefined && { StopTimeout: flags.stopTimeout }),
     HostConfig: {

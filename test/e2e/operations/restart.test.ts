@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
+import { sleep, until } from './ops-kit.js';
 
 interface Ev { Action: string; timeNano: number }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('restart policies', () => {
   let d: TestDaemon;
@@ -21,13 +21,6 @@ describe('restart policies', () => {
     return r.stdout;
   };
   const inspect = async (name: string, fmt: string) => (await ok(['inspect', '-f', fmt, name])).trim();
-  const until = async (what: string, cond: () => Promise<boolean>, ms = 15_000) => {
-    const end = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
 
   test('on-failure:4 restarts a crashing container with growing delays and counts the restarts', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
