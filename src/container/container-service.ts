@@ -24,6 +24,7 @@ import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
 import { RestartScheduler, shouldRestart } from './restart-policy.js';
 import { mergeHealthcheck } from './healthcheck-config.js';
+import { logSettings, mergeLogConfig, type LogConfig, type LogSettings } from './log-config.js';
 import type { LifecycleListener } from './health-monitor.js';
 
 /** What the container layer needs of images. */
@@ -70,6 +71,8 @@ export interface ContainerServiceOptions {
   hostHostname: string;
   /** The static init of --init. */
   initBinary?: string;
+  /** The daemon's log-driver and log-opts. */
+  logDefaults?: LogConfig;
 }
 
 interface Waiter {
@@ -186,6 +189,12 @@ export class ContainerService {
     return join(this.o.store.dir(id), `${id}-json.log`);
   }
 
+  /** Where the shim writes the container's output, and how it rotates it. */
+  private logOutput(rec: ContainerRecord): { logPath?: string; logRotation?: LogSettings['rotation'] } {
+    const s = logSettings(rec.hostConfig.logConfig);
+    return s.driver === 'none' ? {} : { logPath: this.logPath(rec.id), logRotation: s.rotation };
+  }
+
   private exitPath(id: string): string {
     return join(this.o.store.dir(id), 'exit-status');
   }
@@ -206,6 +215,8 @@ export class ContainerService {
     const runtime = opts.hostConfig.runtime || this.o.defaultRuntime;
     this.o.supervisor.driver(runtime); // an unknown runtime fails the create, as in Docker
     const hostConfig = defaultHostConfig(opts.hostConfig, runtime);
+    hostConfig.logConfig = mergeLogConfig(hostConfig.logConfig, this.o.logDefaults ?? { type: 'json-file', config: {} });
+    logSettings(hostConfig.logConfig);
     const net = hostConfig.networkMode;
     if (!['', 'default', 'bridge', 'none', 'host'].includes(net)) {
       throw new NotFound(`network ${net} not found`);
@@ -301,7 +312,7 @@ export class ContainerService {
         spec,
         rootfsMount,
         runtime: rec.runtime,
-        logPath: this.logPath(rec.id),
+        ...this.logOutput(rec),
         exitPath: this.exitPath(rec.id),
         openStdin: rec.config.openStdin,
         stdinOnce: rec.config.stdinOnce,

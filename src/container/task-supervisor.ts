@@ -23,7 +23,9 @@ export interface TaskStart {
   spec: OciSpec;
   rootfsMount: { type: string; source: string; options: string[] };
   runtime: string;
-  logPath: string;
+  /** Undefined: no log (--log-driver none). */
+  logPath?: string;
+  logRotation?: { maxSize: number; maxFiles: number; compress: boolean };
   exitPath: string;
   openStdin: boolean;
   stdinOnce: boolean;
@@ -87,7 +89,8 @@ export class TaskSupervisor {
     const shim = await Shim.spawn(this.o.shimBinary, {
       id: t.id,
       socketPath: this.socketPath(t.id),
-      logPath: t.logPath,
+      ...(t.logPath ? { logPath: t.logPath } : {}),
+      ...(t.logRotation ? { logRotation: t.logRotation } : {}),
       exitPath: t.exitPath,
       tty: proc.terminal === true,
       stdin: t.openStdin,

@@ -11,6 +11,7 @@ import type { ContainerService, WaitCondition } from '../container/container-ser
 import { etcFilePaths } from '../container/etc-files.js';
 import type { ExecService } from '../container/exec-service.js';
 import { readJsonLog } from '../container/json-log-reader.js';
+import { cannotReadLogs, logSettings } from '../container/log-config.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { fromApiCreate, toApiInspect, toApiSummary } from './convert/container-api.js';
 import { parseDetachKeys } from '../api/detach-keys.js';
@@ -146,11 +147,13 @@ export class ContainerBackend implements ContainersBackend {
     return this.containers.resolve(ref).config.tty;
   }
 
-  async *logs(ref: string, q: LogsQuery, signal: AbortSignal): AsyncIterable<Buffer> {
+  /** Refuses (before the answer starts) a container that keeps no log. */
+  logs(ref: string, q: LogsQuery, signal: AbortSignal): AsyncIterable<Buffer> {
     const rec = this.containers.resolve(ref);
+    if (logSettings(rec.hostConfig.logConfig).driver === 'none') throw cannotReadLogs();
     const task = this.containers.task(rec.id);
     const stopped = q.follow && task ? task.shim.exited() : undefined;
-    yield* readJsonLog(this.containers.logPath(rec.id), {
+    return readJsonLog(this.containers.logPath(rec.id), {
       stdout: q.stdout, stderr: q.stderr, sinceNs: q.since ?? 0n, untilNs: q.until ?? 0n, tail: q.tail,
       timestamps: q.timestamps, multiplexed: !rec.config.tty, follow: q.follow && !!task, signal,
     }, stopped);

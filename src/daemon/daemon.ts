@@ -21,6 +21,7 @@ import { ContainerService } from '../container/container-service.js';
 import { ContainerStore } from '../container/container-store.js';
 import { ExecService } from '../container/exec-service.js';
 import { HealthMonitor } from '../container/health-monitor.js';
+import { logSettings } from '../container/log-config.js';
 import { TaskSupervisor } from '../container/task-supervisor.js';
 import { FsContentStore } from '../content/fs-content-store.js';
 import { ImageService } from '../image/image-service.js';
@@ -130,6 +131,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   }
   if (!drivers.has(cfg.defaultRuntime)) throw new InvalidArgument(`default runtime "${cfg.defaultRuntime}" is not a known runtime`);
 
+  // A bad default log configuration stops the start, as in dockerd.
+  const logDefaults = { type: cfg.logDriver, config: cfg.logOpts };
+  logSettings(logDefaults);
   const events = new EventLog();
   const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
   const snapshots = await OverlaySnapshotter.open(join(cfg.dataRoot, 'snapshots'), { log });
@@ -169,6 +173,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
+    logDefaults,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   containers.addLifecycleListener(new HealthMonitor({

@@ -79,7 +79,8 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
     networkMode: ['', 'default', 'bridge'].includes(net) ? 'none' : net,
     ...(h.Runtime ? { runtime: h.Runtime } : {}),
     restartPolicy: { name: rp.Name ?? 'no', maximumRetryCount: rp.MaximumRetryCount ?? 0 },
-    logConfig: { type: h.LogConfig?.Type || 'json-file', config: h.LogConfig?.Config ?? {} },
+    // An empty type is the daemon's default driver, chosen at create.
+    logConfig: { type: h.LogConfig?.Type ?? '', config: h.LogConfig?.Config ?? {} },
     binds: strings(h.Binds, 'Binds'),
     privileged: h.Privileged ?? false,
     readonlyRootfs: h.ReadonlyRootfs ?? false,
