@@ -35,6 +35,7 @@ import { imageSaveCommand } from './image/save.js';
 import { imageTagCommand } from './image/tag.js';
 import { loginCommand, logoutCommand } from './registry/login.js';
 import { systemDfCommand } from './system/df.js';
+import { eventsCommand } from './system/events.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
@@ -84,6 +85,7 @@ const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [systemDfCommand, undefined],
+  [eventsCommand, 'events'],
 ];
 
 const TOP_LEVEL_COMMANDS: CommandFactory[] = [inspectCommand, versionCommand, infoCommand, loginCommand, logoutCommand];

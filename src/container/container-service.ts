@@ -27,6 +27,11 @@ import { mergeHealthcheck } from './healthcheck-config.js';
 import { logSettings, mergeLogConfig, type LogConfig, type LogSettings } from './log-config.js';
 import type { LifecycleListener } from './health-monitor.js';
 
+/** The attributes of a container's events, as dockerd sets them. */
+export function containerEventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra };
+}
+
 /** What the container layer needs of images. */
 export interface ImageLookup {
   /** Throws NotFound with Docker's text when there is no such image. */
@@ -199,13 +204,9 @@ export class ContainerService {
     return join(this.o.store.dir(id), 'exit-status');
   }
 
-  private event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.o.events.publish({
-      type: 'container',
-      action,
-      id: rec.id,
-      attributes: { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra },
-    });
+  /** Publishes a container event in dockerd's shape: the labels, image and name, then `extra`. */
+  event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.o.events.publish({ type: 'container', action, id: rec.id, attributes: containerEventAttributes(rec, extra) });
   }
 
   async create(opts: CreateOptions): Promise<{ id: string; warnings: string[] }> {
@@ -593,6 +594,7 @@ export class ContainerService {
     const task = this.task(rec.id);
     if (!task || !isRunningStatus(rec.state.status)) throw notRunning(rec.id);
     task.shim.resize(rows, cols);
+    this.event(rec, 'resize', { height: String(rows), width: String(cols) });
   }
 
   async pause(ref: string): Promise<void> {

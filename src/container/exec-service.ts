@@ -9,7 +9,7 @@ import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { exitCodeOf, ShimStartError, type AttachStream, type Shim } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { ContainerRecord } from './container.js';
-import type { ContainerService } from './container-service.js';
+import { containerEventAttributes, type ContainerService } from './container-service.js';
 import { etcFilePaths } from './etc-files.js';
 import { noSuchExec, notRunning } from './errors.js';
 import { buildSpec, initProcess, processEnv } from './oci-spec-builder.js';
@@ -98,7 +98,7 @@ export class ExecService {
       type: 'container',
       action: `exec_create: ${config.cmd.join(' ')}`,
       id: rec.id,
-      attributes: { execID: id, image: rec.config.image, name: rec.name },
+      attributes: containerEventAttributes(rec, { execID: id }),
     });
     return id;
   }
@@ -173,7 +173,7 @@ export class ExecService {
       type: 'container',
       action: `exec_start: ${e.config.cmd.join(' ')}`,
       id: rec.id,
-      attributes: { execID: id, image: rec.config.image, name: rec.name },
+      attributes: containerEventAttributes(rec, { execID: id }),
     });
     // The promise, not the event: a short exec may have exited in the same read as its start.
     void shim.exited().then((x) => {
@@ -184,7 +184,7 @@ export class ExecService {
         type: 'container',
         action: 'exec_die',
         id: rec.id,
-        attributes: { execID: id, exitCode: String(e.exitCode), image: rec.config.image, name: rec.name },
+        attributes: containerEventAttributes(rec, { execID: id, exitCode: String(e.exitCode) }),
       });
     });
     return { ok: true };

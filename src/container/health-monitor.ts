@@ -3,6 +3,7 @@ import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { nowRfc3339Nano } from '../common/time.js';
 import type { ContainerRecord, HealthState } from './container.js';
+import { containerEventAttributes } from './container-service.js';
 import { HEALTH_DEFAULTS, probeArgv } from './healthcheck-config.js';
 
 /** Told when a container's first process starts (or is adopted after a daemon restart) and ends. */
@@ -95,7 +96,7 @@ export class HealthMonitor implements LifecycleListener {
         type: 'container',
         action: `health_status: ${health.status}`,
         id: rec.id,
-        attributes: { ...rec.config.labels, image: rec.config.image, name: rec.name },
+        attributes: containerEventAttributes(rec),
       });
     }
     await this.o.save(rec).catch((err) => this.o.log.warn('recording a health check failed', { id: rec.id, error: messageOf(err) }));

@@ -144,7 +144,7 @@ export class CommitBackend implements CommitRoutesBackend {
     tar.once('end', cleanup);
     tar.once('close', cleanup);
     tar.once('error', cleanup);
-    this.events.publish({ type: 'container', action: 'export', id: rec.id, attributes: { name: rec.name } });
+    this.containers.event(rec, 'export');
     return tar;
   }
 }

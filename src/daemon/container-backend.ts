@@ -194,7 +194,7 @@ export class ContainerBackend implements ContainersBackend {
 
   /** `ps` on the host, narrowed to the container's processes, as moby does it. */
   async top(ref: string, psArgs: string): Promise<Api.ContainerTopResponse> {
-    const { pids } = await this.containers.pids(ref);
+    const { rec, pids } = await this.containers.pids(ref);
     const args = psArgs ? psArgs.split(/\s+/).filter(Boolean) : ['-ef'];
     const { stdout } = await run('ps', args).catch((err: { stderr?: string; message: string }) => {
       throw new InvalidArgument(`ps: ${err.stderr?.trim() || err.message}`);
@@ -211,6 +211,7 @@ export class ContainerBackend implements ContainersBackend {
       const head = fields.slice(0, titles.length - 1);
       processes.push([...head, fields.slice(titles.length - 1).join(' ')]);
     }
+    this.containers.event(rec, 'top');
     return { Titles: titles, Processes: processes };
   }
 
