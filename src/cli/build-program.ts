@@ -5,6 +5,8 @@ import { StatusError } from './status-error.js';
 import { attachCommand } from './container/attach.js';
 import { commitCommand } from './container/commit.js';
 import { createCommand } from './container/create.js';
+import { cpCommand } from './container/cp.js';
+import { diffCommand } from './container/diff.js';
 import { execCommand } from './container/exec.js';
 import { exportCommand } from './container/export.js';
 import { inspectCommand as containerInspectCommand } from './container/inspect.js';
@@ -49,7 +51,9 @@ type CommandFactory = (ctx: CliContext) => BerthCommand;
 const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [attachCommand, 'attach'],
   [commitCommand, 'commit'],
+  [cpCommand, 'cp'],
   [createCommand, 'create'],
+  [diffCommand, 'diff'],
   [execCommand, 'exec'],
   [exportCommand, 'export'],
   [containerInspectCommand, undefined],

@@ -167,6 +167,8 @@ export class ContainerService {
   private exits = new Map<string, Promise<void>>();
   /** Pending restarts of the restart policies, and their back-off. */
   private restarts = new RestartScheduler();
+  /** Restarts by policy under way (a stop waits for one, then stops what it started). */
+  private policyStarts = new Map<string, Promise<void>>();
   /** Containers a stop or kill is ending: their policy does not start them again (moby's ExitOnNext). */
   private exitOnNext = new Set<string>();
   private listeners: LifecycleListener[] = [];
@@ -411,16 +413,17 @@ export class ContainerService {
     const rec = this.o.store.find(id);
     if (!rec || rec.state.status !== 'restarting' || this.starting.has(id)) return;
     this.starting.add(id);
-    try {
-      await this.startTask(rec, []);
-    } catch (err) {
+    const started = this.startTask(rec, []).catch(async (err: unknown) => {
       // As moby: a restart that cannot start leaves the container stopped, with the error.
       rec.state.status = 'exited';
       await this.o.store.save(rec).catch(() => {});
       this.o.log.warn('restart by policy failed', { id, error: messageOf(err) });
-    } finally {
+    }).finally(() => {
       this.starting.delete(id);
-    }
+      this.policyStarts.delete(id);
+    });
+    this.policyStarts.set(id, started);
+    await started;
   }
 
   /** A stop or kill of a container waiting for its policy's restart: the restart is called off. */
@@ -466,6 +469,7 @@ export class ContainerService {
   async kill(ref: string, signal = 'KILL'): Promise<void> {
     const rec = this.resolve(ref);
     const sig = parseSignal(signal);
+    await this.policyStarts.get(rec.id);
     const task = this.task(rec.id);
     if (rec.state.status === 'restarting' && !task) {
       this.event(rec, 'kill', { signal: String(sig) });
@@ -494,6 +498,8 @@ export class ContainerService {
   /** Docker's stop: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = this.resolve(ref);
+    // A restart by policy under way finishes first; what it started is then stopped.
+    await this.policyStarts.get(rec.id);
     const task = this.task(rec.id);
     if (rec.state.status === 'restarting' && !task) {
       await this.cancelRestart(rec);
@@ -542,6 +548,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
+    await this.policyStarts.get(rec.id);
     if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
       if (!opts.force) throw cannotRemoveRunning(rec.name);
       const task = this.task(rec.id);

@@ -108,7 +108,9 @@ export class ContainerBackend implements ContainersBackend {
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<Api.ContainerSummary[]> {
     const match = this.matcher(opts.filters);
     const showAll = opts.all || opts.limit > 0 || Object.keys(opts.filters).length > 0;
-    let recs = this.containers.store.all().filter((r) => (showAll || r.state.status === 'running' || r.state.status === 'paused') && match(r));
+    // As dockerd: a container waiting to be restarted counts as running.
+    const shown = (r: ContainerRecord) => showAll || ['running', 'paused', 'restarting'].includes(r.state.status);
+    let recs = this.containers.store.all().filter((r) => shown(r) && match(r));
     recs.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { archiveRoutes } from '../api/routes/archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { authRoutes } from '../api/routes/auth.js';
 import { commitRoutes } from '../api/routes/commit.js';
@@ -37,6 +38,7 @@ import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
+import { ContainerArchiveBackend } from './archive-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
 import { listenOptions } from './listen-options.js';
@@ -215,6 +217,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     },
   }));
   execRoutes(router, new ExecBackendAdapter(execs));
+  archiveRoutes(router, new ContainerArchiveBackend(containers, snapshots));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   authRoutes(router, new RegistryAuthBackend(images));

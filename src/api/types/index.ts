@@ -5,3 +5,4 @@ export * from './system.js';
 export * from './stream.js';
 export * from './registry.js';
 export * from './stats.js';
+export * from './archive.js';

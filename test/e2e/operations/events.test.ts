@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
-import { sleep } from './ops-kit.js';
+import { okWith, sleep } from './ops-kit.js';
 
 interface Ev { Type: string; Action: string; status?: string; id?: string; from?: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
 
@@ -14,11 +14,7 @@ describe('events', () => {
     await d?.cleanup();
   });
 
-  const ok = async (args: string[], client: 'docker' | 'berth' = 'docker') => {
-    const r = await d[client](args);
-    assert.equal(r.code, 0, `${client} ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = okWith(() => d);
 
   test('events --since replays what happened in order, in dockerd\'s shape, through docker and berth', async () => {
     const since = String(Date.now() / 1000);

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
-import { sleep, until } from './ops-kit.js';
+import { okWith, sleep, until } from './ops-kit.js';
 
 
 interface Health { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string }[] }
@@ -16,11 +16,7 @@ describe(`healthchecks through ${client}`, () => {
     await d?.cleanup();
   });
 
-  const ok = async (args: string[]) => {
-    const r = await d[client](args);
-    assert.equal(r.code, 0, `${client} ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = okWith(() => d, client);
   const health = async (name: string) => JSON.parse(await ok(['inspect', '-f', '{{json .State.Health}}', name])) as Health;
 
   test('starting, healthy, then unhealthy when the probe starts failing; ps, filters and events', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon } from '../../kit/test-daemon.js';
-import { until } from './ops-kit.js';
+import { okWith, until } from './ops-kit.js';
 
 function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -18,11 +18,7 @@ describe('bounded logs', () => {
     await d?.cleanup();
   });
 
-  const ok = async (args: string[], client: 'docker' | 'berth' = 'docker') => {
-    const r = await d[client](args, { timeoutMs: 60_000 });
-    assert.equal(r.code, 0, `${client} ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = okWith(() => d);
   const logFiles = async (name: string) => {
     const path = (await ok(['inspect', '-f', '{{.LogPath}}', name])).trim();
     const dir = join(path, '..');

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon } from '../../kit/test-daemon.js';
-import { sleep, until } from './ops-kit.js';
+import { okWith, sleep, until } from './ops-kit.js';
 
 interface Ev { Action: string; timeNano: number }
 
@@ -15,11 +15,7 @@ describe('restart policies', () => {
     await d?.cleanup();
   });
 
-  const ok = async (args: string[], client: 'docker' | 'berth' = 'docker') => {
-    const r = await d[client](args);
-    assert.equal(r.code, 0, `${client} ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const ok = okWith(() => d);
   const inspect = async (name: string, fmt: string) => (await ok(['inspect', '-f', fmt, name])).trim();
 
   test('on-failure:4 restarts a crashing container with growing delays and counts the restarts', async () => {
