@@ -9,6 +9,7 @@ import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
 import { measureImages } from './measure-images.js';
 import { measureLogs } from './measure-logs.js';
+import { measureOperations } from './measure-operations.js';
 import { measureParallel } from './measure-parallel.js';
 import { measureRun } from './measure-run.js';
 import { measureRuntimes } from './measure-runtimes.js';
@@ -27,6 +28,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
+  { ids: ['30', '31'], what: 'operating containers: logs --tail of large rotated logs, the event stream', run: measureOperations },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';
