@@ -297,9 +297,59 @@ export async function rotatedFiles(path: string): Promise<RotatedFile[]> {
   return [...found.entries()].sort((a, b) => b[0] - a[0]).map(([, f]) => f);
 }
 
-async function readRotated(f: RotatedFile): Promise<Buffer> {
-  const raw = await readFile(f.path).catch(() => Buffer.alloc(0));
-  return f.gz ? gunzipP(raw).catch(() => Buffer.alloc(0)) : raw;
+/** A compressed rotated file, decompressed (it is at most max-size). */
+async function gunzipped(f: RotatedFile): Promise<Buffer> {
+  return gunzipP(await readFile(f.path).catch(() => Buffer.alloc(0))).catch(() => Buffer.alloc(0));
+}
+
+/** Where the last `n` lines of a rotated file start; a compressed one comes back decompressed. */
+async function rotatedTail(f: RotatedFile, n: number): Promise<{ offset: number; lines: number; data?: Buffer }> {
+  if (f.gz) {
+    const data = await gunzipped(f);
+    return { ...tailOffsetOf(data, n), data };
+  }
+  const fh = await open(f.path, 'r').catch(() => undefined);
+  if (!fh) return { offset: 0, lines: 0 };
+  try {
+    return await tailOffset(fh, (await fh.stat()).size, n);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface ReadState {
+  pos: number;
+  /** An incomplete last line, kept for the next read. */
+  rest: Buffer;
+}
+
+/** Frames what the file holds from state.pos on, a chunk at a time, and advances state. */
+async function* frameFile(fh: FileHandle, framer: Framer, state: ReadState, buf: Buffer): AsyncGenerator<Buffer> {
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, state.pos);
+    if (bytesRead === 0) break;
+    state.pos += bytesRead;
+    const data = state.rest.length ? Buffer.concat([state.rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const start = framer.feed(data, data.length);
+    state.rest = Buffer.from(data.subarray(start));
+    const out = framer.take();
+    if (out) yield out;
+  }
+}
+
+/** A rotated file's entries from `offset`: plain files streamed, compressed ones from memory. */
+async function* frameRotated(framer: Framer, f: RotatedFile, offset: number, buf: Buffer, data?: Buffer): AsyncGenerator<Buffer> {
+  if (f.gz) {
+    yield* frameWhole(framer, data ?? (await gunzipped(f)), offset);
+    return;
+  }
+  const fh = await open(f.path, 'r').catch(() => undefined);
+  if (!fh) return;
+  try {
+    yield* frameFile(fh, framer, { pos: offset, rest: Buffer.alloc(0) }, buf);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Frames a whole rotated file's entries from `offset`, a chunk at a time. */
@@ -331,39 +381,22 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
     const older = await rotatedFiles(path);
     // --tail: the newest files that hold the last n lines, and where in the oldest of them to begin.
     let firstOlder = o.tail >= 0 ? older.length : 0;
-    let olderOffset = 0;
-    let loaded: Buffer | undefined;
+    let first: { offset: number; lines?: number; data?: Buffer } = { offset: 0 };
     if (o.tail >= 0) {
       const cur = await tailOffset(fh, size, o.tail);
       pos = cur.offset;
       let need = o.tail - cur.lines;
       while (need > 0 && firstOlder > 0) {
-        const data = await readRotated(older[firstOlder - 1]!);
-        const t = tailOffsetOf(data, need);
-        firstOlder--;
-        loaded = data;
-        olderOffset = t.offset;
-        need -= t.lines;
+        first = await rotatedTail(older[--firstOlder]!, need);
+        need -= first.lines ?? 0;
       }
     }
-    for (let i = firstOlder; i < older.length; i++) {
-      const data = i === firstOlder && loaded ? loaded : await readRotated(older[i]!);
-      yield* frameWhole(framer, data, i === firstOlder ? olderOffset : 0);
-    }
-    let rest: Buffer = Buffer.alloc(0);
     const buf = Buffer.allocUnsafe(CHUNK);
-    const drain = async function* (): AsyncGenerator<Buffer> {
-      for (;;) {
-        const { bytesRead } = await fh!.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        const data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-        const start = framer.feed(data, data.length);
-        rest = Buffer.from(data.subarray(start));
-        const out = framer.take();
-        if (out) yield out;
-      }
-    };
+    for (let i = firstOlder; i < older.length; i++) {
+      yield* i === firstOlder ? frameRotated(framer, older[i]!, first.offset, buf, first.data) : frameRotated(framer, older[i]!, 0, buf);
+    }
+    const state: ReadState = { pos, rest: Buffer.alloc(0) };
+    const drain = () => frameFile(fh!, framer, state, buf);
     yield* drain();
     if (!o.follow || !stopped) return;
     let wake: (() => void) | undefined;
@@ -380,16 +413,16 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
     });
     while (!o.signal?.aborted) {
       const finished = done;
-      const before = pos;
+      const before = state.pos;
       yield* drain();
       // Rotated: what was appended to the old file before it was renamed is read above; the new
       // file is read from its start. (Only looked for when the old file had nothing new.)
-      const now = pos === before ? await open(path, 'r').catch(() => undefined) : undefined;
+      const now = state.pos === before ? await open(path, 'r').catch(() => undefined) : undefined;
       if (now && (await now.stat()).ino !== (await fh.stat()).ino) {
         await fh.close();
         fh = now;
-        pos = 0;
-        rest = Buffer.alloc(0);
+        state.pos = 0;
+        state.rest = Buffer.alloc(0);
         continue;
       }
       await now?.close();

@@ -16,7 +16,7 @@ import { Internal, InvalidArgument, NotFound, messageOf } from '../common/errors
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import type { ContainerConfig } from '../container/container.js';
-import type { ContainerService } from '../container/container-service.js';
+import { containerEventAttributes, type ContainerService } from '../container/container-service.js';
 import { applyChanges } from '../image/apply-changes.js';
 import type { ImageService } from '../image/image-service.js';
 import { writeLayerTar } from '../image/layer-tar-writer.js';
@@ -115,7 +115,7 @@ export class CommitBackend implements CommitRoutesBackend {
     } finally {
       if (pause) await this.containers.unpause(rec.id).catch((err: unknown) => this.log.warn('unpause after commit', { id: rec.id, error: messageOf(err) }));
     }
-    this.events.publish({ type: 'container', action: 'commit', id: rec.id, attributes: { comment: q.comment, imageID: image.id, imageRef: tag ?? '', name: rec.name } });
+    this.events.publish({ type: 'container', action: 'commit', id: rec.id, attributes: containerEventAttributes(rec, { comment: q.comment, imageID: image.id, imageRef: tag ?? '' }) });
     return { Id: image.id };
   }
 
