@@ -52,6 +52,16 @@ describe(`healthchecks through ${client}`, () => {
     const ps = await ok(['top', 'hang']);
     assert.ok(ps.split('\n').filter((l) => /sleep 30$/.test(l)).length <= 1, ps);
     await ok(['rm', '-f', 'hang']);
+    // The image's HEALTHCHECK, its interval overridden by the container's.
+    await ok(['create', '--name', 'base', 'busybox', 'true']);
+    await ok(['commit', '--change', 'HEALTHCHECK --interval=1h --retries=7 CMD echo from-image', 'base', `hc-image-${client}`]);
+    await ok(['rm', 'base']);
+    await ok(['run', '-d', '--name', 'img', '--health-interval', '200ms', `hc-image-${client}`, 'sleep', '300']);
+    assert.equal(await ok(['inspect', '-f', '{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Retries}}', 'img']), '["CMD-SHELL","echo from-image"] 7\n');
+    await until('healthy', async () => (await health('img')).Status === 'healthy');
+    assert.equal((await health('img')).Log[0]!.Output, 'from-image\n');
+    await ok(['rm', '-f', 'img']);
+    await ok(['rmi', `hc-image-${client}`]);
     await ok(['create', '--name', 'none', '--no-healthcheck', 'busybox', 'true']);
     assert.equal(await ok(['inspect', '-f', '{{json .Config.Healthcheck.Test}}', 'none']), '["NONE"]\n');
     assert.equal(await ok(['ps', '-a', '--format', '{{.Names}}', '--filter', 'health=none']), 'none\n');
