@@ -47,6 +47,12 @@ describe(`cp and diff through ${client}`, () => {
     await ok(['start', 'cp1']);
     assert.equal(await ok(['exec', 'cp1', 'cat', '/d/stopped']), 'one\n');
     await ok(['rm', '-f', 'cp1']);
+    // -a (copyUIDGID): what is copied in belongs to the container's user; without it, to the tar's owner.
+    await ok(['run', '-d', '--name', 'cpu', '--user', '1234:5678', 'busybox', 'sleep', '300']);
+    await ok(['cp', '-a', join(work, 'a-copy'), 'cpu:/tmp/owned']);
+    await ok(['cp', join(work, 'a-copy'), 'cpu:/tmp/plain']);
+    assert.equal(await ok(['exec', 'cpu', 'stat', '-c', '%u:%g', '/tmp/owned', '/tmp/plain']), '1234:5678\n0:0\n');
+    await ok(['rm', '-f', 'cpu']);
   });
 
   test('paths resolve inside the container only: symlinks out, a symlink swapped during copies, tar entries with ..', async () => {
