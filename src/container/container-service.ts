@@ -678,6 +678,11 @@ export class ContainerService {
       });
     }
     rec.hostConfig = h;
+    // A policy that no longer restarts calls off a restart waiting out its back-off.
+    if (rec.state.status === 'restarting' && !this.task(rec.id) && !shouldRestart(h.restartPolicy, { exitCode: rec.state.exitCode, restartCount: rec.restartCount - 1, manuallyStopped: rec.manuallyStopped })) {
+      this.restarts.cancel(rec.id);
+      rec.state.status = 'exited';
+    }
     await this.o.store.save(rec);
     this.event(rec, 'update');
     return [];
