@@ -23,6 +23,7 @@ import { startCommand } from './container/start.js';
 import { stopCommand } from './container/stop.js';
 import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
+import { updateCommand } from './container/update.js';
 import { waitCommand } from './container/wait.js';
 import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
@@ -70,6 +71,7 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [stopCommand, 'stop'],
   [topCommand, 'top'],
   [unpauseCommand, 'unpause'],
+  [updateCommand, 'update'],
   [waitCommand, 'wait'],
 ];
 

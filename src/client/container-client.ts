@@ -8,6 +8,7 @@ import type {
   ContainerTopResponse,
   ContainerWaitResponse,
   ContainerPathStat,
+  ContainerUpdateRequest,
   FilesystemChange,
 } from '../api/types/index.js';
 import { PATH_STAT_HEADER } from '../api/types/index.js';
@@ -225,6 +226,11 @@ export class ContainerClient {
       body: tar,
       headers: { 'Content-Type': 'application/x-tar' },
     });
+  }
+
+  /** POST /containers/{id}/update: new limits and restart policy. */
+  async update(id: string, body: ContainerUpdateRequest): Promise<void> {
+    await this.conn.callJson('POST', `/containers/${escapePath(id)}/update`, { json: body });
   }
 
   async changes(id: string): Promise<FilesystemChange[]> {

@@ -35,7 +35,7 @@ describe('restart policies', () => {
     gaps.forEach((g, i) => assert.ok(g >= 100 * 2 ** i - 10, `gap ${i} is at least ${100 * 2 ** i} ms: ${gaps}`));
     assert.ok(gaps[0]! < 600 && gaps.every((g, i) => i === 0 || g > gaps[i - 1]!), `gaps grow: ${gaps}`);
     // A manual start begins the count again.
-    await ok(['update', '--restart', 'no', 'crash']);
+    await ok(['update', '--restart', 'no', 'crash'], 'berth');
     await ok(['start', 'crash']);
     await until('the exit', async () => (await inspect('crash', '{{.State.Status}}')) === 'exited');
     assert.equal(await inspect('crash', '{{.RestartCount}} {{.HostConfig.RestartPolicy.Name}}'), '0 no');
