@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnvFromProcess, dockerCli, enginesOf, type BenchEnv } from './bench-env.js';
 import { measureBreakdown } from './measure-breakdown.js';
+import { measureBuild } from './measure-build.js';
 import { measureConfinement } from './measure-confinement.js';
+import { measureNetwork } from './measure-network.js';
 import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
 import { measureImages } from './measure-images.js';
@@ -14,6 +16,7 @@ import { measureParallel } from './measure-parallel.js';
 import { measureRun } from './measure-run.js';
 import { measureRuntimes } from './measure-runtimes.js';
 import { measureStdout } from './measure-stdout.js';
+import { measureVolumes } from './measure-volumes.js';
 import { newRow, renderTable, type Row } from './results-table.js';
 import { runCommand } from './timed-command.js';
 
@@ -28,7 +31,10 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['9'], what: 'OCI runtimes alone', run: measureRuntimes },
   { ids: ['20', '21', '22', '23', '24', '25'], what: 'pull, push, save and load through a registry', run: measureImages },
   { ids: ['12'], what: 'cost of the default seccomp profile', run: measureConfinement },
-  { ids: ['30', '31'], what: 'operating containers: logs --tail of large rotated logs, the event stream', run: measureOperations },
+  { ids: ['30', '31', '32', '33'], what: 'networks: default bridge, -p, network create/rm, throughput through a published port', run: measureNetwork },
+  { ids: ['34'], what: 'run with a named volume', run: measureVolumes },
+  { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
+  { ids: ['50', '51'], what: 'operating containers: logs --tail of large rotated logs, the event stream', run: measureOperations },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

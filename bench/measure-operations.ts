@@ -8,12 +8,12 @@ import { mustRun, runCommand } from './timed-command.js';
 const LINE = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxy';
 
 /**
- * 30. `logs --tail 100` of a container whose log is large: Docker's json-file keeps one file
+ * 50. `logs --tail 100` of a container whose log is large: Docker's json-file keeps one file
  * (unbounded by default); berthd's rotates (here 100 MB × 10 files, so that both keep all of it).
  */
 async function tailOfLargeLog(env: BenchEnv, quick: boolean): Promise<Row> {
   const bytes = quick ? 64 << 20 : 1 << 30;
-  const row = newRow('30', `\`logs --tail 100\`, ${bytes >> 20} MiB of log (rotated in berth)`, { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.1 }] });
+  const row = newRow('50', `\`logs --tail 100\`, ${bytes >> 20} MiB of log (rotated in berth)`, { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.1 }] });
   const name = 'bench-oplogs';
   try {
     for (const e of enginesOf(env)) {
@@ -46,10 +46,10 @@ function follow(e: Engine): { stop: () => Promise<string[]> } {
   };
 }
 
-/** 31. The event stream while containers start and stop, 4 at a time: every event arrives. */
+/** 51. The event stream while containers start and stop, 4 at a time: every event arrives. */
 async function eventStream(env: BenchEnv, quick: boolean): Promise<Row> {
   const count = quick ? 20 : 100;
-  const row = newRow('31', `${count} containers run and removed, 4 at a time, under a live \`docker events\``, { unit: 'ms' });
+  const row = newRow('51', `${count} containers run and removed, 4 at a time, under a live \`docker events\``, { unit: 'ms' });
   const names = Array.from({ length: count }, (_, i) => `bench-ev-${i}`);
   for (const e of enginesOf(env)) {
     const events = follow(e);
@@ -77,7 +77,7 @@ async function eventStream(env: BenchEnv, quick: boolean): Promise<Row> {
   return row;
 }
 
-/** 30, 31: operating containers (issue 7). */
+/** 50, 51: operating containers (issue 7). */
 export async function measureOperations(env: BenchEnv): Promise<Row[]> {
   const quick = env.rounds(6) < 6;
   return [await tailOfLargeLog(env, quick), await eventStream(env, quick)];

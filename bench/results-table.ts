@@ -1,6 +1,6 @@
 import type { Summary } from './stats.js';
 
-export type Unit = 'ms' | 'containers/s' | 'MiB';
+export type Unit = 'ms' | 'containers/s' | 'MiB' | 'MiB/s';
 
 /** A goal from issue 2, on the median. */
 export type Goal =
@@ -28,6 +28,7 @@ export function newRow(id: string, title: string, o: { unit: Unit; goals?: Goal[
 function num(v: number, unit: Unit): string {
   if (unit === 'MiB') return v.toFixed(2);
   if (unit === 'containers/s') return v.toFixed(1);
+  if (unit === 'MiB/s') return v.toFixed(0);
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 

@@ -62,7 +62,20 @@ enum bp_op {
 	BP_ROOT = 48,         /* path: the container's root, once mounted. From here on, a path without a
 	                         leading '/' in MKDIR, TOUCH, MKNOD, SYMLINK and a MOUNT target is resolved
 	                         inside it (openat2 RESOLVE_IN_ROOT): an image's symlinks never lead out */
+	BP_HOOK = 49,         /* u32 stage (bp_hook_stage) | u32 timeout ms (0: none) | u32 argc | path | argv[argc] | env...:
+	                         data, run by BP_HOOKS_PARENT / BP_HOOKS_RUN of its stage */
+	BP_HOOK_STATE = 50,   /* u32 stage | before | after: a hook's stdin is before, the pid in decimal, after (the state JSON) */
+	BP_HOOKS_PARENT = 51, /* u32 stage...: ask the spawner to run these stages' hooks (runtime namespace) with our pid; wait */
+	BP_HOOKS_RUN = 52,    /* u32 stage: run that stage's hooks here (the container's namespaces), with getpid() */
 	BP_OP_MAX = 64
+};
+
+/* OCI hook stages the plan carries; poststart and poststop are run by TypeScript (start, delete). */
+enum bp_hook_stage {
+	BP_HOOK_PRESTART = 1,
+	BP_HOOK_CREATE_RUNTIME = 2,
+	BP_HOOK_CREATE_CONTAINER = 3,
+	BP_HOOK_START_CONTAINER = 4
 };
 
 #define BP_MKDIR_PARENTS 1u   /* like mkdir -p */
@@ -76,7 +89,10 @@ enum bp_syscall {
 	BP_SYS_CHDIR, BP_SYS_SETSID, BP_SYS_SETRLIMIT, BP_SYS_SETGROUPS, BP_SYS_SETGID,
 	BP_SYS_SETUID, BP_SYS_CAPSET, BP_SYS_PRCTL, BP_SYS_SECCOMP, BP_SYS_EXECVE, BP_SYS_SOCKET,
 	BP_SYS_SETHOSTNAME, BP_SYS_DUP, BP_SYS_CONNECT, BP_SYS_SENDMSG, BP_SYS_PTY, BP_SYS_STAT,
-	BP_SYS_PLAN /* the plan itself was malformed */
+	BP_SYS_PLAN, /* the plan itself was malformed */
+	BP_SYS_HOOK, /* a hook could not run or timed out (errno) */
+	BP_SYS_HOOK_EXIT /* a hook ended unsuccessfully: err is its wait status. For every hook failure the
+	                    op is BP_HOOK, op_index is stage << 16 | the hook's place in its stage, path its path */
 };
 
 /* Reports from a child to its spawner, on a close-on-exec unix socket: EOF without a report means exec succeeded. */
@@ -84,7 +100,9 @@ enum bp_report_kind {
 	BP_REPORT_FAILED = 1,    /* u32 op_index | u32 op | u32 syscall | i32 errno | path */
 	BP_REPORT_CHILD_PID = 2, /* i32 pid: the process that BP_FORK created */
 	BP_REPORT_READY = 3,     /* (empty): BP_READY reached */
-	BP_REPORT_CONSOLE = 4    /* (empty): the pty master of BP_CONSOLE_NEW travels with it as SCM_RIGHTS */
+	BP_REPORT_CONSOLE = 4,   /* (empty): the pty master of BP_CONSOLE_NEW travels with it as SCM_RIGHTS */
+	BP_REPORT_HOOKS = 5      /* u32 stage...: run these hooks (BP_HOOKS_PARENT); the spawner answers with an
+	                            empty BP_REPORT_HOOKS once they succeeded, or kills the child */
 };
 
 /* ---- Shim: configuration records (first message on fd 3) ---- */

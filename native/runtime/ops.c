@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "berth-plan.h"
+#include "hooks.h"
 #include "report.h"
 
 #define autoclose __attribute__((cleanup(close_fdp)))
@@ -576,6 +577,27 @@ static int run_one(const struct bp_plan *plan, size_t i, int report, int *nsfd, 
 	case BP_CLONE_FLAGS:
 	case BP_CONSOLE:
 		return 0; /* read by the spawner */
+	case BP_HOOK:
+	case BP_HOOK_STATE:
+		return 0; /* data of BP_HOOKS_PARENT and BP_HOOKS_RUN */
+	case BP_HOOKS_PARENT: {
+		/* The spawner runs them in the runtime's namespaces, then answers; no answer: it gave up on us. */
+		uint32_t kind, len;
+		uint8_t *payload = NULL;
+		if (bp_write_msg(report, BP_REPORT_HOOKS, r->data, r->len) < 0)
+			return fail(f, BP_SYS_HOOK, "");
+		int rc = bp_read_msg(report, &kind, &payload, &len);
+		free(payload);
+		if (rc != 1 || kind != BP_REPORT_HOOKS) {
+			errno = rc < 0 ? errno : EPIPE;
+			return fail(f, BP_SYS_HOOK, "");
+		}
+		return 0;
+	}
+	case BP_HOOKS_RUN:
+		if (bp_u32(r, 0, &u))
+			return fail_plan(f);
+		return bp_run_hooks(plan, u, getpid(), f);
 	case BP_SETNS:
 		if (bp_u32(r, 0, &u))
 			return fail_plan(f);
@@ -764,8 +786,11 @@ int bp_run_ops(const struct bp_plan *plan, size_t from, int report, struct bp_fa
 		return -1;
 	for (size_t i = from; i < plan->n; i++) {
 		if (run_one(plan, i, report, nsfd, &fifo, &ex, f) < 0) {
-			f->op_index = (uint32_t)i;
-			f->op = plan->recs[i].tag;
+			/* A hook's failure names the hook itself. */
+			if (f->op != BP_HOOK) {
+				f->op_index = (uint32_t)i;
+				f->op = plan->recs[i].tag;
+			}
 			return -1;
 		}
 	}

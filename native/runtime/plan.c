@@ -130,6 +130,21 @@ int bp_buf_read_fd(struct bp_buf *b, int fd)
 	}
 }
 
+int bp_write_full(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 void bp_buf_free(struct bp_buf *b)
 {
 	free(b->data);

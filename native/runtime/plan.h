@@ -38,6 +38,8 @@ int bp_buf_u32(struct bp_buf *b, uint32_t v);
 int bp_buf_u64(struct bp_buf *b, uint64_t v);
 /* Appends everything `fd` holds until end of file; -1 with errno on a read or allocation error. */
 int bp_buf_read_fd(struct bp_buf *b, int fd);
+/* Writes all n bytes (retrying short writes and EINTR); -1 with errno on an error. */
+int bp_write_full(int fd, const void *p, size_t n);
 void bp_buf_free(struct bp_buf *b);
 
 #endif

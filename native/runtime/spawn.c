@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "berth-plan.h"
+#include "hooks.h"
 #include "ops.h"
 #include "report.h"
 
@@ -154,6 +155,20 @@ int bp_spawn(const struct bp_plan *plan, const struct bp_stdio *stdio, struct bp
 		if (kind == BP_REPORT_CHILD_PID && len == 4) {
 			intermediate = res->pid;
 			memcpy(&res->pid, payload, 4);
+		} else if (kind == BP_REPORT_HOOKS) {
+			/* Hooks of the runtime's namespaces (prestart, createRuntime), with the process's host pid. */
+			int ok = 1;
+			for (uint32_t off = 0; ok && off + 4 <= len; off += 4) {
+				uint32_t stage;
+				memcpy(&stage, payload + off, 4);
+				ok = bp_run_hooks(plan, stage, res->pid, &res->failure) == 0;
+			}
+			if (ok && bp_write_msg(p[0], BP_REPORT_HOOKS, NULL, 0) < 0)
+				ok = 0;
+			if (!ok) {
+				res->state = BP_SPAWN_FAILED;
+				kill(res->pid, SIGKILL);
+			}
 		} else if (kind == BP_REPORT_READY) {
 			res->state = BP_SPAWN_READY;
 			free(payload);

@@ -50,21 +50,6 @@ static int failed(const char *what, int err)
 	return -1;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The libseccomp action of an action code and its errno or trace message; 0 when the code is unknown. */
 static int to_action(uint32_t code, uint32_t value, uint32_t *out)
 {
@@ -281,7 +266,7 @@ static int compile(const struct bp_plan *plan)
 		fprintf(stderr, "berth-seccomp: the program has more than 4096 instructions\n");
 		return -1;
 	}
-	if ((stub.len && write_all(1, stub.data, stub.len) < 0) || write_all(1, prog.data, prog.len) < 0)
+	if ((stub.len && bp_write_full(1, stub.data, stub.len) < 0) || bp_write_full(1, prog.data, prog.len) < 0)
 		return failed("writing the program", errno);
 	return 0;
 }

@@ -14,17 +14,21 @@ import { killCommand } from './container/kill.js';
 import { logsCommand } from './container/logs.js';
 import { lsCommand } from './container/ls.js';
 import { pauseCommand } from './container/pause.js';
+import { portCommand } from './container/port.js';
 import { pruneCommand } from './container/prune.js';
 import { renameCommand } from './container/rename.js';
 import { restartCommand } from './container/restart.js';
 import { rmCommand } from './container/rm.js';
 import { runCommand } from './container/run.js';
 import { startCommand } from './container/start.js';
+import { statsCommand } from './container/stats.js';
 import { stopCommand } from './container/stop.js';
 import { topCommand } from './container/top.js';
 import { unpauseCommand } from './container/unpause.js';
 import { updateCommand } from './container/update.js';
 import { waitCommand } from './container/wait.js';
+import { buildCommand } from './image/build.js';
+import { builderPruneCommand } from './image/builder-prune.js';
 import { imageHistoryCommand } from './image/history.js';
 import { imageImportCommand } from './image/import.js';
 import { imageLoadCommand } from './image/load.js';
@@ -37,11 +41,22 @@ import { imageRmCommand } from './image/rm.js';
 import { imageSaveCommand } from './image/save.js';
 import { imageTagCommand } from './image/tag.js';
 import { loginCommand, logoutCommand } from './registry/login.js';
+import { networkConnectCommand, networkDisconnectCommand } from './network/connect.js';
+import { networkCreateCommand } from './network/create.js';
+import { networkInspectCommand } from './network/inspect.js';
+import { networkLsCommand } from './network/ls.js';
+import { networkPruneCommand } from './network/prune.js';
+import { networkRmCommand } from './network/rm.js';
 import { systemDfCommand } from './system/df.js';
 import { eventsCommand } from './system/events.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
+import { volumeCreateCommand } from './volume/create.js';
+import { volumeInspectCommand } from './volume/inspect.js';
+import { volumeLsCommand } from './volume/ls.js';
+import { volumePruneCommand } from './volume/prune.js';
+import { volumeRmCommand } from './volume/rm.js';
 
 type CommandFactory = (ctx: CliContext) => BerthCommand;
 
@@ -62,12 +77,14 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [logsCommand, 'logs'],
   [lsCommand, 'ps', ['ps', 'list']],
   [pauseCommand, 'pause'],
+  [portCommand, 'port'],
   [pruneCommand, undefined],
   [renameCommand, 'rename'],
   [restartCommand, 'restart'],
   [rmCommand, 'rm', ['remove']],
   [runCommand, 'run'],
   [startCommand, 'start'],
+  [statsCommand, 'stats'],
   [stopCommand, 'stop'],
   [topCommand, 'top'],
   [unpauseCommand, 'unpause'],
@@ -76,6 +93,7 @@ const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 ];
 
 const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [buildCommand, 'build'],
   [imageHistoryCommand, 'history'],
   [imageImportCommand, 'import'],
   [imageLoadCommand, 'load'],
@@ -87,6 +105,28 @@ const IMAGE_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [imageRmCommand, 'rmi', ['remove']],
   [imageSaveCommand, 'save'],
   [imageTagCommand, 'tag'],
+];
+
+const BUILDER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [builderPruneCommand, undefined],
+];
+
+const VOLUME_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [volumeCreateCommand, undefined],
+  [volumeInspectCommand, undefined],
+  [volumeLsCommand, undefined, ['list']],
+  [volumePruneCommand, undefined],
+  [volumeRmCommand, undefined, ['remove']],
+];
+
+const NETWORK_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
+  [networkConnectCommand, undefined],
+  [networkCreateCommand, undefined],
+  [networkDisconnectCommand, undefined],
+  [networkInspectCommand, undefined],
+  [networkLsCommand, undefined, ['list']],
+  [networkPruneCommand, undefined],
+  [networkRmCommand, undefined, ['remove']],
 ];
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
@@ -133,7 +173,10 @@ export function buildProgram(ctx: CliContext): BerthCommand {
   const groups = [
     [newGroupCommand('container', 'Manage containers', (t) => ctx.err(t)), CONTAINER_COMMANDS],
     [newGroupCommand('image', 'Manage images', (t) => ctx.err(t)), IMAGE_COMMANDS],
+    [newGroupCommand('network', 'Manage networks', (t) => ctx.err(t)), NETWORK_COMMANDS],
     [newGroupCommand('system', 'Manage Docker', (t) => ctx.err(t)), SYSTEM_COMMANDS],
+    [newGroupCommand('volume', 'Manage volumes', (t) => ctx.err(t)), VOLUME_COMMANDS],
+    [newGroupCommand('builder', 'Manage builds', (t) => ctx.err(t)), BUILDER_COMMANDS],
   ] as const;
   for (const [group, commands] of groups) {
     for (const [make, topLevel, aliases] of commands) {

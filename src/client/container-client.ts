@@ -6,9 +6,9 @@ import type {
   ContainerPruneResponse,
   ContainerSummary,
   ContainerTopResponse,
+  ContainerUpdateRequest,
   ContainerWaitResponse,
   ContainerPathStat,
-  ContainerUpdateRequest,
   FilesystemChange,
 } from '../api/types/index.js';
 import { PATH_STAT_HEADER } from '../api/types/index.js';
@@ -190,6 +190,18 @@ export class ContainerClient {
     return this.conn.callJson('GET', `/containers/${escapePath(id)}/top`, { query: { ps_args: options.psArgs || undefined } });
   }
 
+  /**
+   * The stats reply: newline-separated ContainerStatsResponse values, one a second while
+   * `stream` is on, else one (carrying a CPU delta over a second).
+   */
+  stats(id: string, options: { stream: boolean; signal?: AbortSignal }): Promise<Readable> {
+    return this.conn.call('GET', `/containers/${escapePath(id)}/stats`, { query: { stream: options.stream ? '1' : '0' }, signal: options.signal });
+  }
+
+  update(id: string, body: ContainerUpdateRequest): Promise<{ Warnings: string[] | null }> {
+    return this.conn.callJson('POST', `/containers/${escapePath(id)}/update`, { json: body });
+  }
+
   rename(id: string, name: string): Promise<void> {
     return this.conn.callVoid('POST', `/containers/${escapePath(id)}/rename`, { query: { name } });
   }
@@ -226,11 +238,6 @@ export class ContainerClient {
       body: tar,
       headers: { 'Content-Type': 'application/x-tar' },
     });
-  }
-
-  /** POST /containers/{id}/update: new limits and restart policy. */
-  async update(id: string, body: ContainerUpdateRequest): Promise<void> {
-    await this.conn.callJson('POST', `/containers/${escapePath(id)}/update`, { json: body });
   }
 
   async changes(id: string): Promise<FilesystemChange[]> {

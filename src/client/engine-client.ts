@@ -6,7 +6,9 @@ import { ExecClient } from './exec-client.js';
 import { encodeFilters, type Filters } from './filters.js';
 import { HttpTransport } from './http-transport.js';
 import { ImageClient } from './image-client.js';
+import { NetworkClient } from './network-client.js';
 import { readJsonStream } from './json-stream-splitter.js';
+import { VolumeClient } from './volume-client.js';
 
 export interface EngineClientOptions {
   /** Pin the API version instead of negotiating (docker's DOCKER_API_VERSION). */
@@ -29,12 +31,16 @@ export class EngineClient {
   readonly containers: ContainerClient;
   readonly exec: ExecClient;
   readonly images: ImageClient;
+  readonly volumes: VolumeClient;
+  readonly networks: NetworkClient;
 
   constructor(address: DaemonAddress, options: EngineClientOptions = {}) {
     this.connection = new EngineConnection(new HttpTransport(address), options);
     this.containers = new ContainerClient(this.connection);
     this.exec = new ExecClient(this.connection);
     this.images = new ImageClient(this.connection);
+    this.volumes = new VolumeClient(this.connection);
+    this.networks = new NetworkClient(this.connection);
   }
 
   get address(): DaemonAddress {

@@ -26,6 +26,21 @@ export interface ImageImportOptions {
   platform?: string;
 }
 
+export interface ImageBuildOptions {
+  tags?: string[];
+  /** The Dockerfile's path inside the context. */
+  dockerfile?: string;
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  pull?: boolean;
+  quiet?: boolean;
+  rm?: boolean;
+  forceRm?: boolean;
+  networkMode?: string;
+}
+
 /** base64 of `{}`: what docker sends when it has no credentials for the registry. */
 const ANONYMOUS_AUTH = 'e30=';
 
@@ -100,6 +115,34 @@ export class ImageClient {
   /** `docker save`: the archive of the named images, as a stream. */
   save(names: string[]): Promise<Readable> {
     return this.conn.call('GET', '/images/get', { query: { names } });
+  }
+
+  /** `docker build` with the classic builder: streams the context tar in; yields the build messages. */
+  async *build(context: Readable, options: ImageBuildOptions = {}): AsyncGenerator<JSONMessage> {
+    const json = (v: Record<string, unknown> | undefined) => (v && Object.keys(v).length ? JSON.stringify(v) : undefined);
+    const reply = await this.conn.call('POST', '/build', {
+      query: {
+        t: options.tags && options.tags.length ? options.tags : undefined,
+        dockerfile: options.dockerfile || undefined,
+        buildargs: json(options.buildArgs),
+        labels: json(options.labels),
+        target: options.target || undefined,
+        nocache: options.noCache ? '1' : undefined,
+        pull: options.pull ? '1' : undefined,
+        q: options.quiet ? '1' : undefined,
+        rm: options.rm === false ? '0' : '1',
+        forcerm: options.forceRm ? '1' : undefined,
+        networkmode: options.networkMode || undefined,
+      },
+      body: context,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+    yield* readJsonMessages(reply);
+  }
+
+  /** `docker builder prune`. */
+  buildPrune(): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.conn.callJson('POST', '/build/prune');
   }
 
   /** `docker load`: streams an archive in; yields the daemon's messages. */

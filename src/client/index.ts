@@ -15,3 +15,4 @@ export * from './to-query-string.js';
 export * from './stream-demuxer.js';
 export * from './container-create-body.js';
 export * from './docker-config.js';
+export * from './volume-client.js';

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomId } from '../common/digest.js';
-import { Conflict, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
+import { Conflict, Forbidden, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import { setLongTimeout } from '../common/long-timeout.js';
@@ -12,11 +12,12 @@ import { networkStats, readCgroupStats, systemCpuUsage, type CgroupStats } from 
 import { exitCodeOf, readExitFile, ShimStartError, type AttachStream, type Shim, type ShimExit } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
+import type { ContainerNetworking, NetworkService } from '../network/network-service.js';
 import { checkCapabilities } from './capabilities.js';
-import type { ContainerConfig, ContainerRecord, ContainerStatus, HostConfig } from './container.js';
+import type { ContainerConfig, ContainerRecord, ContainerStatus, EndpointConfig, HostConfig } from './container.js';
 import type { ContainerStore } from './container-store.js';
 import { alreadyPaused, alreadyStarted, alreadyStopped, cannotKill, cannotRemoveRunning, cannotStartPaused, notPaused, notRunning } from './errors.js';
-import { etcFilePaths, writeEtcFiles } from './etc-files.js';
+import { etcFilePaths, writeEtcFiles, writeHostsFile } from './etc-files.js';
 import { generateName } from './name-generator.js';
 import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
@@ -31,6 +32,11 @@ import type { LifecycleListener } from './health-monitor.js';
 export function containerEventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
   return { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra };
 }
+import type { VolumeStore } from '../volume/volume-store.js';
+import { copyImageContent, isEmptyDir } from '../volume/copy-image-content.js';
+import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
+import { layerDirsOf, mountRootfsView, type RootfsView } from './rootfs-view.js';
+import type { Mount } from '../snapshot/mount.js';
 
 /** What the container layer needs of images. */
 export interface ImageLookup {
@@ -42,6 +48,8 @@ export interface CreateOptions {
   name: string;
   config: Partial<ContainerConfig> & { image: string };
   hostConfig: Partial<HostConfig>;
+  /** NetworkingConfig.EndpointsConfig: network name → the endpoint's settings. */
+  endpoints?: Record<string, EndpointConfig>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -74,10 +82,12 @@ export interface ContainerServiceOptions {
   cgroupParent: string;
   hostCapabilities: string[];
   hostHostname: string;
+  networks: NetworkService;
   /** The static init of --init. */
   initBinary?: string;
   /** The daemon's log-driver and log-opts. */
   logDefaults?: LogConfig;
+  volumes: VolumeStore;
 }
 
 interface Waiter {
@@ -91,7 +101,7 @@ const DEFAULT_STOP_TIMEOUT = 10;
 function defaultHostConfig(h: Partial<HostConfig>, runtime: string): HostConfig {
   return {
     autoRemove: false, networkMode: 'default', runtime, restartPolicy: { name: 'no', maximumRetryCount: 0 },
-    logConfig: { type: 'json-file', config: {} }, binds: [], privileged: false, readonlyRootfs: false, capAdd: [],
+    logConfig: { type: 'json-file', config: {} }, binds: [], mounts: [], privileged: false, readonlyRootfs: false, capAdd: [],
     capDrop: [], securityOpt: [], groupAdd: [], init: false, memory: 0, memorySwap: 0, memoryReservation: 0,
     memorySwappiness: null, oomKillDisable: false, nanoCpus: 0, cpuShares: 0, cpuPeriod: 0, cpuQuota: 0,
     cpusetCpus: '', cpusetMems: '', pidsLimit: null, blkioWeight: 0, ulimits: [], sysctls: {}, tmpfs: {}, shmSize: 67108864,
@@ -146,12 +156,6 @@ function mergeConfig(c: CreateOptions['config'], image: Image, id: string, hostH
 
 function isRunningStatus(s: ContainerStatus): boolean {
   return s === 'running' || s === 'paused' || s === 'restarting';
-}
-
-/** Overlay mount options → the layer directories, writable one first (to read files without mounting). */
-function layerDirsOf(options: string[]): string[] {
-  const get = (k: string) => options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-  return [...(get('upperdir') ? [get('upperdir')!] : []), ...(get('lowerdir')?.split(':') ?? [])];
 }
 
 /**
@@ -221,9 +225,7 @@ export class ContainerService {
     hostConfig.logConfig = mergeLogConfig(hostConfig.logConfig, this.o.logDefaults ?? { type: 'json-file', config: {} });
     logSettings(hostConfig.logConfig);
     const net = hostConfig.networkMode;
-    if (!['', 'default', 'bridge', 'none', 'host'].includes(net)) {
-      throw new NotFound(`network ${net} not found`);
-    }
+    const networks = this.networksAtCreate(net, opts.endpoints ?? {});
     const config = mergeConfig(opts.config, image, id, this.o.hostHostname, net === 'host');
     const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
     if (argv.length === 0) throw new InvalidArgument('no command specified');
@@ -242,9 +244,13 @@ export class ContainerService {
       runtime,
       restartCount: 0,
       manuallyStopped: false,
+      networks,
     };
     const dir = this.o.store.dir(id);
     try {
+      rec.mountPoints = await createMountPoints({
+        id, config, hostConfig, volumes: this.o.volumes, resolveContainer: (ref) => this.o.store.resolve(ref),
+      });
       await mkdir(dir, { mode: 0o710 });
       await Promise.all([
         this.o.snapshots.prepare(id, image.chainId),
@@ -255,11 +261,13 @@ export class ContainerService {
           dns: hostConfig.dns,
           dnsSearch: hostConfig.dnsSearch,
           dnsOptions: hostConfig.dnsOptions,
+          embeddedDns: this.embeddedDns(networks),
         }),
       ]);
       await this.o.store.insert(rec);
     } catch (err) {
       this.o.store.releaseName(name, id);
+      await releaseMountPoints(this.o.volumes, rec, true).catch(() => {});
       await this.o.snapshots.remove(id).catch(() => {});
       if (this.o.store.find(id)) await this.o.store.delete(rec).catch(() => {});
       else await rm(dir, { recursive: true, force: true }).catch(() => {});
@@ -267,6 +275,62 @@ export class ContainerService {
     }
     this.event(rec, 'create');
     return { id, warnings: [] };
+  }
+
+  /** The networks a network mode names, with their endpoint settings; none for host and none. */
+  private networksAtCreate(mode: string, endpoints: Record<string, EndpointConfig>): Record<string, EndpointConfig> {
+    if (mode === 'host' || mode === 'none') return {};
+    if (mode.startsWith('container:')) throw new NotFound(`network ${mode} not found`);
+    const n = this.o.networks.resolve(mode === 'default' ? 'bridge' : mode);
+    if (n.driver === 'host' || n.driver === 'null') return {};
+    const e = endpoints[mode] ?? endpoints[n.name] ?? endpoints[n.id] ?? { aliases: [], ipv4Address: '' };
+    if (n.isDefault && e.aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    return { [n.name]: { aliases: e.aliases, ipv4Address: e.ipv4Address } };
+  }
+
+  /** The address of the DNS server that answers names on the container's first user network. */
+  private embeddedDns(networks: Record<string, EndpointConfig>): string {
+    const first = Object.keys(networks)[0];
+    const n = first ? this.o.networks.find(first) : undefined;
+    return n && !n.isDefault && n.driver === 'bridge' ? n.gateway : '';
+  }
+
+  private networking(rec: ContainerRecord): ContainerNetworking | undefined {
+    const networks = rec.networks ?? {};
+    if (!Object.keys(networks).length) return undefined;
+    return {
+      id: rec.id, name: rec.name, hostname: rec.config.hostname, networks, portBindings: rec.hostConfig.portBindings,
+      publishAllPorts: rec.hostConfig.publishAllPorts, exposedPorts: rec.config.exposedPorts,
+    };
+  }
+
+  /** docker network connect: joins now if running, and at every start. */
+  async connect(netRef: string, ref: string, cfg: EndpointConfig): Promise<void> {
+    const rec = this.resolve(ref);
+    const n = this.o.networks.resolve(netRef);
+    const mode = rec.hostConfig.networkMode;
+    if (mode === 'host' || mode === 'none' || n.driver !== 'bridge') {
+      throw new InvalidArgument('container cannot be disconnected from host network or connected to host network');
+    }
+    const networks = rec.networks ?? {};
+    if (networks[n.name]) throw new Forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+    if (n.isDefault && cfg.aliases.length) throw new InvalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    const c = this.networking({ ...rec, networks: { ...networks, [n.name]: cfg } })!;
+    if (isRunningStatus(rec.state.status)) await this.o.networks.connect(n.id, c, cfg);
+    rec.networks = { ...networks, [n.name]: cfg };
+    await this.o.store.save(rec);
+  }
+
+  /** docker network disconnect. */
+  async disconnect(netRef: string, ref: string): Promise<void> {
+    const rec = this.resolve(ref);
+    const n = this.o.networks.resolve(netRef);
+    const networks = { ...(rec.networks ?? {}) };
+    if (!networks[n.name]) throw new Forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+    delete networks[n.name];
+    if (isRunningStatus(rec.state.status)) await this.o.networks.disconnect(n.id, rec.id);
+    rec.networks = networks;
+    await this.o.store.save(rec);
   }
 
   /** Starts the container's process, handing it the clients that attached before the start. */
@@ -296,20 +360,39 @@ export class ContainerService {
   private async startTask(rec: ContainerRecord, attach: AttachStream[]): Promise<void> {
     const sup = this.o.supervisor;
     let task: Task;
+    let sandbox: { netnsPath: string; published: Promise<void> } | undefined;
+    let startedAt = '';
+    const c = this.networking(rec);
+    // The network is made while the root filesystem is looked at: they do not depend on each other.
+    const attaching = c ? this.o.networks.attach(c) : Promise.resolve(undefined);
+    attaching.catch(() => {}); // awaited below on every path
     try {
-      const mounts = await this.o.snapshots.mounts(rec.id);
-      const rootfsMount = mounts[0];
-      if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
-      const user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+      let rootfsMount, user;
+      try {
+        const mounts = await this.o.snapshots.mounts(rec.id);
+        rootfsMount = mounts[0];
+        if (!rootfsMount) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
+        user = await resolveUser(rec.config.user, layerDirsOf(rootfsMount.options), rec.hostConfig.groupAdd);
+        await this.mountVolumes(rec, rootfsMount);
+      } finally {
+        await attaching.catch(() => {});
+      }
+      sandbox = await attaching;
+      if (sandbox) await this.writeHosts(rec);
       const spec = buildSpec({
         record: rec,
+        mounts: ociMountsOf(rec.mountPoints ?? []),
         user,
         rootfs: sup.rootfsDir(rec.id),
         etc: etcFilePaths(this.o.store.dir(rec.id)),
         hostCapabilities: this.o.hostCapabilities,
         cgroupParent: rec.hostConfig.cgroupParent || this.o.cgroupParent,
         ...(this.o.initBinary ? { initBinary: this.o.initBinary } : {}),
+        ...(sandbox ? { netnsPath: sandbox.netnsPath } : {}),
       });
+      // Taken before the process exists: a process that exits at once (faster now that its network
+      // namespace is made ahead) must not be recorded as finished before it started.
+      startedAt = nowRfc3339Nano();
       task = await sup.start({
         id: rec.id,
         spec,
@@ -326,15 +409,30 @@ export class ContainerService {
     }
     rec.state = {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
-      startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt,
+      startedAt, finishedAt: rec.state.finishedAt,
     };
     for (const l of this.listeners) l.started(rec, { adopted: false });
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
+    if (sandbox) {
+      await sandbox.published.catch((err: unknown) => {
+        task.shim.kill(SIGKILL);
+        throw new Error(`publishing the ports of container ${rec.id}: ${messageOf(err)}`, { cause: err });
+      });
+    }
     // Answered without waiting for the disk: after a crash before this write lands, restore()
     // finds the running shim of a record that says "created" and adopts it.
     void this.o.store.save(rec).catch((err) => this.o.log.error('recording a start failed', { id: rec.id, error: err }));
+  }
+
+  /** /etc/hosts with the container's addresses on its networks, as Docker writes it at start. */
+  private writeHosts(rec: ContainerRecord): Promise<void> {
+    const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
+    return writeHostsFile(this.o.store.dir(rec.id), {
+      extraHosts: rec.hostConfig.extraHosts,
+      own: this.o.networks.endpointsOf(rec.id).map((a) => ({ ip: a.endpoint.ip, names })),
+    });
   }
 
   /**
@@ -355,7 +453,8 @@ export class ContainerService {
       result = err instanceof Error ? err : new Error(String(err));
     }
     rec.state.error = result.message;
-    await sup.release(rec.id, rec.runtime).catch(() => {});
+    await Promise.all([sup.release(rec.id, rec.runtime).catch(() => {}), this.o.networks.detach(rec.id).catch(() => {})]);
+    await this.unmountVolumes(rec);
     this.event(rec, 'die', { exitCode: String(rec.state.exitCode) });
     // As in moby: a container that was to be removed at its exit is removed when it cannot start.
     if (rec.hostConfig.autoRemove) await this.removeStopped(rec).catch(() => {});
@@ -391,7 +490,11 @@ export class ContainerService {
       status: restart ? 'restarting' : 'exited', pid: 0, exitCode: code, oomKilled: oom,
       finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
     };
-    await this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err }));
+    await Promise.all([
+      this.o.supervisor.release(id, rec.runtime).catch((err) => this.o.log.warn('runtime cleanup failed', { id, error: err })),
+      this.o.networks.detach(id).catch((err) => this.o.log.warn('network cleanup failed', { id, error: err })),
+    ]);
+    await this.unmountVolumes(rec);
     if (oom) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(code) });
     this.wake(id, ['not-running', 'next-exit'], code);
@@ -546,7 +649,7 @@ export class ContainerService {
     this.event(rec, 'restart');
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
     await this.policyStarts.get(rec.id);
     if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
@@ -559,10 +662,11 @@ export class ContainerService {
       }
     }
     if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
-    await this.removeStopped(rec);
+    await this.removeStopped(rec, opts.volumes ?? false);
   }
 
-  private async removeStopped(rec: ContainerRecord): Promise<void> {
+  /** Removes a container that is not running; with `volumes`, its anonymous volumes too (rm -v, --rm). */
+  private async removeStopped(rec: ContainerRecord, volumes = rec.hostConfig.autoRemove): Promise<void> {
     this.restarts.reset(rec.id);
     this.exitOnNext.delete(rec.id);
     rec.state.status = 'removing';
@@ -573,6 +677,7 @@ export class ContainerService {
     await this.o.supervisor.removeState(rec.id);
     await this.o.snapshots.remove(rec.id);
     this.event(rec, 'destroy');
+    await releaseMountPoints(this.o.volumes, rec, volumes).catch((err) => this.o.log.warn('removing the volumes of a container failed', { id: rec.id, error: messageOf(err) }));
     this.wake(rec.id, ['not-running', 'next-exit', 'removed'], rec.state.exitCode);
   }
 
@@ -634,7 +739,7 @@ export class ContainerService {
     this.o.store.reserveName(name, rec.id);
     this.o.store.releaseName(old, rec.id);
     rec.name = name;
-    await this.o.store.save(rec);
+    await Promise.all([this.o.store.save(rec), this.o.networks.renameContainer(rec.id, name)]);
     this.event(rec, 'rename', { oldName: `/${old}` });
   }
 
@@ -729,6 +834,11 @@ export class ContainerService {
    */
   async restore(): Promise<void> {
     const known = new Set<string>();
+    for (const rec of this.o.store.all()) {
+      for (const p of rec.mountPoints ?? []) if (p.type === 'volume') this.o.volumes.reference(p.name, rec.id);
+      // In use by a running container again before any exit is handled (an exit unmounts).
+      if (isRunningStatus(rec.state.status)) await this.remountVolumes(rec);
+    }
     await Promise.all(
       this.o.store.all().map(async (rec) => {
         known.add(rec.id);
@@ -749,6 +859,7 @@ export class ContainerService {
           const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
           if ('shim' in r) {
             rec.state = { ...rec.state, status: 'running', pid: r.shim.pid, exitCode: 0, error: '', startedAt: nowRfc3339Nano() };
+            await this.remountVolumes(rec);
             this.adopt(rec, r.shim);
             await this.o.store.save(rec);
             return;
@@ -766,6 +877,8 @@ export class ContainerService {
       if (!known.has(key)) await this.o.snapshots.remove(key).catch(() => {});
     }
     await this.o.supervisor.pruneStates(known);
+    // Namespaces, veths, addresses and ports of containers that stopped while the daemon was away.
+    await this.o.networks.reconcile(new Set(this.o.store.all().filter((r) => isRunningStatus(r.state.status)).map((r) => r.id)));
     void this.startByPolicies();
   }
 
@@ -785,5 +898,59 @@ export class ContainerService {
     rec.state.pid = shim.pid;
     for (const l of this.listeners) l.started(rec, { adopted: true });
     this.watchExit(rec.id, shim);
+  }
+
+  /**
+   * Makes the container's volumes reachable before its start: mounts the filesystem of a volume
+   * that has one, fills an empty volume from the image's content at its destination (Docker's
+   * copy-up, read through a read-only view of the root so that nothing leads out of it), and makes
+   * the missing host paths of -v binds.
+   */
+  private async mountVolumes(rec: ContainerRecord, rootfsMount: Mount): Promise<void> {
+    const points = rec.mountPoints ?? [];
+    const mounted: string[] = [];
+    let view: RootfsView | undefined;
+    try {
+      for (const p of points) {
+        if (p.type === 'bind' && p.createSource) await makeBindSource(p.source);
+        if (p.type !== 'volume') continue;
+        const path = await this.o.volumes.mount(p.name, rec.id);
+        mounted.push(p.name);
+        // The view is mounted only when there may be something to copy into an empty volume.
+        if (p.copyData && (await isEmptyDir(path)) && (await mayHaveImagePath(layerDirsOf(rootfsMount.options), p.destination))) {
+          view ??= await mountRootfsView(rootfsMount, `fill volume ${p.name} of container ${rec.id}`);
+          await copyImageContent(view.dir, p.destination, path);
+        }
+      }
+    } catch (err) {
+      for (const n of mounted) await this.o.volumes.unmount(n, rec.id).catch(() => {});
+      throw err;
+    } finally {
+      await view?.release().catch((err) => this.o.log.warn('unmounting the view of a root filesystem failed', { id: rec.id, error: messageOf(err) }));
+    }
+    for (const p of points) {
+      if (p.type !== 'volume') continue;
+      this.o.events.publish({
+        type: 'volume', action: 'mount', id: p.name,
+        attributes: { container: rec.id, destination: p.destination, driver: p.driver, propagation: p.propagation, 'read/write': String(p.rw) },
+      });
+    }
+  }
+
+  /** After a daemon restart: the volumes of a container that kept running are in use (a filesystem of one is still mounted). */
+  private async remountVolumes(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.o.volumes.mount(p.name, rec.id).catch((err) => this.o.log.warn('volume of a running container', { id: rec.id, volume: p.name, error: messageOf(err) }));
+    }
+  }
+
+  /** After the container's process is gone: its volumes are no longer in use by a running container. */
+  private async unmountVolumes(rec: ContainerRecord): Promise<void> {
+    for (const p of rec.mountPoints ?? []) {
+      if (p.type !== 'volume') continue;
+      await this.o.volumes.unmount(p.name, rec.id).catch((err) => this.o.log.warn('unmounting a volume failed', { id: rec.id, volume: p.name, error: messageOf(err) }));
+      this.o.events.publish({ type: 'volume', action: 'unmount', id: p.name, attributes: { container: rec.id, driver: p.driver } });
+    }
   }
 }

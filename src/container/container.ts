@@ -1,3 +1,5 @@
+import type { MountPoint, MountRequest } from '../volume/volume.js';
+
 /**
  * A container as the daemon keeps it: what it was created with (the image defaults merged in,
  * as Docker stores it), how it is to run, and its state. Persisted as one record per container.
@@ -57,6 +59,8 @@ export interface HostConfig {
   restartPolicy: RestartPolicy;
   logConfig: { type: string; config: Record<string, string> };
   binds: string[];
+  /** --mount (HostConfig.Mounts). */
+  mounts: MountRequest[];
   privileged: boolean;
   readonlyRootfs: boolean;
   capAdd: string[];
@@ -132,6 +136,12 @@ export interface HealthState {
   log: HealthProbeResult[];
 }
 
+/** A container's settings on one network (Docker's EndpointSettings as given at create or connect). */
+export interface EndpointConfig {
+  aliases: string[];
+  ipv4Address: string;
+}
+
 export interface ContainerRecord {
   id: string;
   /** Without Docker's leading slash. */
@@ -150,5 +160,12 @@ export interface ContainerRecord {
   restartCount: number;
   /** Set once the user asked for a stop (restart policies honour it). */
   manuallyStopped: boolean;
+  /** Volumes, binds and --mount tmpfs, decided at create (absent in records made before volumes). */
+  mountPoints?: MountPoint[];
+  /**
+   * The networks the container joins at each start, by name, in order (the first gets eth0 and
+   * the default route). Empty for host and none. Absent in records older than networks.
+   */
+  networks?: Record<string, EndpointConfig>;
 }
 

@@ -48,22 +48,34 @@ export interface EtcFileOptions {
   dns: readonly string[];
   dnsSearch: readonly string[];
   dnsOptions: readonly string[];
+  /** The network's own DNS server (user networks): the only nameserver, unless --dns says otherwise. */
+  embeddedDns?: string;
+}
+
+function extraHostLines(extraHosts: readonly string[]): string[] {
+  return extraHosts.map((e) => {
+    const i = e.indexOf(':');
+    return `${e.slice(i + 1)}\t${e.slice(0, i)}`;
+  });
+}
+
+/** /etc/hosts of a container on bridge networks: localhost, --add-host entries, then its own addresses. */
+export async function writeHostsFile(containerDir: string, o: { extraHosts: readonly string[]; own: { ip: string; names: string[] }[] }): Promise<void> {
+  const lines = [...localHosts, ...extraHostLines(o.extraHosts), ...o.own.map((e) => `${e.ip}\t${e.names.join(' ')}`)];
+  await writeFile(etcFilePaths(containerDir).hosts, lines.join('\n') + '\n', { mode: 0o644 });
 }
 
 /** Writes hosts, hostname and resolv.conf into the container's directory. */
 export async function writeEtcFiles(containerDir: string, o: EtcFileOptions): Promise<EtcFiles> {
   const paths = etcFilePaths(containerDir);
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  const extra = o.extraHosts.map((e) => {
-    const i = e.indexOf(':');
-    return `${e.slice(i + 1)}\t${e.slice(0, i)}`;
-  });
+  const extra = extraHostLines(o.extraHosts);
   const hosts = o.hostNetwork
     ? (await readFile('/etc/hosts', 'utf8').catch(() => localHosts.join('\n') + '\n')) + (extra.length ? extra.join('\n') + '\n' : '')
     : [...localHosts, ...extra].join('\n') + '\n';
   const resolv = o.hostNetwork && !o.dns.length && !o.dnsSearch.length && !o.dnsOptions.length
     ? hostResolv
-    : containerResolvConf(hostResolv, o.dns, o.dnsSearch, o.dnsOptions);
+    : containerResolvConf(hostResolv, o.dns.length || !o.embeddedDns ? o.dns : [o.embeddedDns], o.dnsSearch, o.dnsOptions.length || !o.embeddedDns ? o.dnsOptions : ['ndots:0']);
   await Promise.all([
     writeFile(paths.hosts, hosts, { mode: 0o644 }),
     writeFile(paths.hostname, `${o.hostname}\n`, { mode: 0o644 }),

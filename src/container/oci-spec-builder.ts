@@ -48,6 +48,10 @@ export interface SpecInputs {
   cgroupParent: string;
   /** The static init that --init mounts at /sbin/docker-init. */
   initBinary?: string;
+  /** Volumes, binds and --mount tmpfs, parents first; they replace Docker's own mounts at their destinations. */
+  mounts?: OciMount[];
+  /** The network namespace made for the container (its bridge networks), joined by path. */
+  netnsPath?: string;
 }
 
 function envName(e: string): string {
@@ -77,9 +81,10 @@ function capabilities(h: HostConfig, host: string[]): string[] {
   return caps;
 }
 
-function namespaces(h: HostConfig): OciNamespace[] {
+function namespaces(h: HostConfig, netnsPath: string | undefined): OciNamespace[] {
   const ns: OciNamespace[] = [{ type: 'mount' }];
-  if (h.networkMode !== 'host') ns.push({ type: 'network' });
+  if (netnsPath) ns.push({ type: 'network', path: netnsPath });
+  else if (h.networkMode !== 'host') ns.push({ type: 'network' });
   if (h.utsMode !== 'host') ns.push({ type: 'uts' });
   if (h.pidMode !== 'host') ns.push({ type: 'pid' });
   if (h.ipcMode !== 'host') ns.push({ type: 'ipc' });
@@ -158,7 +163,11 @@ export function buildSpec(i: SpecInputs): OciSpec {
   const rec = i.record;
   const h = rec.hostConfig;
   const process = initProcess(rec, i.user, i.hostCapabilities);
-  const allMounts = mounts(rec, i.etc);
+  const userMounts = i.mounts ?? [];
+  const taken = new Set(userMounts.map((m) => m.destination));
+  // As moby: a user's /dev takes Docker's /dev/pts, /dev/shm and /dev/mqueue with it.
+  const overridden = (d: string) => taken.has(d) || (taken.has('/dev') && d.startsWith('/dev/'));
+  const allMounts = [...mounts(rec, i.etc).filter((m) => !overridden(m.destination)), ...userMounts];
   if (h.init && i.initBinary) {
     // Docker's --init: its init as pid 1, the program as its child.
     allMounts.push({ destination: '/sbin/docker-init', type: 'bind', source: i.initBinary, options: ['rbind', 'ro'] });
@@ -176,7 +185,7 @@ export function buildSpec(i: SpecInputs): OciSpec {
     ...(rec.config.domainname ? { domainname: rec.config.domainname } : {}),
     mounts: allMounts,
     linux: {
-      namespaces: namespaces(h),
+      namespaces: namespaces(h, i.netnsPath),
       ...(devices.length ? { devices } : {}),
       cgroupsPath: `${i.cgroupParent}/${rec.id}`,
       resources: {

@@ -1,16 +1,16 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveBackend } from '../api/routes/archive.js';
 import type { ContainerPathStat, FilesystemChange } from '../api/types/index.js';
-import { Forbidden, Internal, messageOf, NotFound } from '../common/errors.js';
+import { Forbidden, NotFound } from '../common/errors.js';
 import { ConfinedRoot } from '../container/confined-root.js';
 import { archivePath, extractArchive, notFoundIn, statPath } from '../container/container-archive.js';
 import { containerChanges } from '../container/container-changes.js';
 import type { ContainerRecord } from '../container/container.js';
 import type { ContainerService } from '../container/container-service.js';
+import { mountRootfsView, mountRootfsWritable } from '../container/rootfs-view.js';
 import { resolveUser } from '../container/user-lookup.js';
 import { decompressStream } from '../image/decompress-stream.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
-import { mountRootfs } from './rootfs-mount.js';
 
 function layerDirs(options: string[]): { upper: string; lowers: string[] } {
   const get = (k: string) => options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1) ?? '';
@@ -33,11 +33,10 @@ export class ContainerArchiveBackend implements ArchiveBackend {
     }
     const [m] = await this.snapshots.mounts(rec.id);
     if (!m) throw new NotFound(`the root filesystem of container ${rec.id} is gone`);
-    const mounted = await mountRootfs(m, { readonly: !writable }).catch((err: unknown) => {
-      throw new Internal(`mount the root filesystem of container ${rec.id}: ${messageOf(err)}`, { cause: err });
-    });
+    const what = `copy files of container ${rec.id}`;
+    const mounted = await (writable ? mountRootfsWritable(m, what) : mountRootfsView(m, what));
     try {
-      const root = await ConfinedRoot.open(mounted.path);
+      const root = await ConfinedRoot.open(mounted.dir);
       return { root, release: async () => {
         await root.close();
         await mounted.release();

@@ -4,27 +4,21 @@
  * the export is the merged tree, read through a private read-only overlay mount of the upper dir
  * over the image's layers.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { CommitBackend as CommitRoutesBackend, CommitQuery } from '../api/routes/commit.js';
 import type * as Api from '../api/types/index.js';
-import { Internal, InvalidArgument, NotFound, messageOf } from '../common/errors.js';
+import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import type { ContainerConfig } from '../container/container.js';
 import { containerEventAttributes, type ContainerService } from '../container/container-service.js';
+import { mountRootfsView } from '../container/rootfs-view.js';
 import { applyChanges } from '../image/apply-changes.js';
 import type { ImageService } from '../image/image-service.js';
 import { writeLayerTar } from '../image/layer-tar-writer.js';
 import { familiarName, parseReference, withTag } from '../image/reference.js';
 import type { ImageExecConfig } from '../oci/image.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
-
-const execFileP = promisify(execFile);
 
 /** The container's config as an image's (what `docker commit` keeps of it). */
 export function toImageExecConfig(c: ContainerConfig): ImageExecConfig {
@@ -121,25 +115,12 @@ export class CommitBackend implements CommitRoutesBackend {
 
   async export(ref: string, signal: AbortSignal): Promise<Readable> {
     const rec = this.containers.resolve(ref);
-    const { upper, options } = await this.upperDir(rec.id);
-    const lower = option(options, 'lowerdir') ?? '';
-    const target = await mkdtemp(join(tmpdir(), 'berth-export-'));
-    const opts = ['ro', `lowerdir=${[upper, ...lower.split(':').filter(Boolean)].join(':')}`, ...options.filter((o) => o === 'index=off')];
-    try {
-      await execFileP('mount', ['-t', 'overlay', '-o', opts.join(','), 'overlay', target]);
-    } catch (err) {
-      await rm(target, { recursive: true, force: true });
-      throw new Internal(`export container ${rec.id}: mount its root filesystem: ${messageOf(err)}`, { cause: err });
-    }
-    const tar = writeLayerTar(target, { signal });
-    let cleaned = false;
+    const { options } = await this.upperDir(rec.id);
+    // The view has none of the container's mounts: volume and bind contents stay out of the export.
+    const view = await mountRootfsView({ type: 'overlay', source: 'overlay', options }, `export container ${rec.id}`);
+    const tar = writeLayerTar(view.dir, { signal });
     const cleanup = () => {
-      if (cleaned) return;
-      cleaned = true;
-      void execFileP('umount', [target])
-        .catch(() => execFileP('umount', ['-l', target]))
-        .then(() => rm(target, { recursive: true, force: true }))
-        .catch((err: unknown) => this.log.warn('unmount after export', { target, error: messageOf(err) }));
+      void view.release().catch((err: unknown) => this.log.warn('unmount after export', { target: view.dir, error: messageOf(err) }));
     };
     tar.once('end', cleanup);
     tar.once('close', cleanup);

@@ -69,3 +69,18 @@ test('parseDaemonArgs takes the default log driver and options from daemon.json 
   assert.deepEqual([fromFlags.logDriver, fromFlags.logOpts], ['json-file', { 'max-size': '1m', 'max-file': '2' }]);
   assert.throws(() => parseDaemonArgs(['--config-file', '/c.json', '--log-opt', 'max-size=1m'], f), /specified both as a flag and in the configuration file: log-opts/);
 });
+
+test('parseDaemonArgs takes dockerd\'s -b/--bridge and --bip, from flags or daemon.json', () => {
+  const d = parseDaemonArgs([], files({})).config;
+  assert.equal(d.bridge, 'berth0');
+  assert.equal(d.bip, '');
+  const f = parseDaemonArgs(['-b', 'br7', '--bip', '10.200.9.1/24'], files({})).config;
+  assert.equal(f.bridge, 'br7');
+  assert.equal(f.bip, '10.200.9.1/24');
+  const j = parseDaemonArgs(['--config-file', '/c.json'], files({ '/c.json': JSON.stringify({ bridge: 'brj', bip: '10.1.0.1/16' }) })).config;
+  assert.deepEqual([j.bridge, j.bip], ['brj', '10.1.0.1/16']);
+  assert.throws(() => parseDaemonArgs(['-b', 'a-name-far-too-long'], files({})), /invalid bridge name/);
+  const p = parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=24'], files({})).config;
+  assert.deepEqual(p.defaultAddressPools, [{ base: '10.9.0.0/16', size: 24 }]);
+  assert.throws(() => parseDaemonArgs(['--default-address-pool', 'base=10.9.0.0/16,size=8'], files({})), /size 8 must be between 16 and 30/);
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgument } from '../common/errors.js';
 import { isLogLevel, type LogLevel } from '../common/log.js';
+import { parseAddressPool, type AddressPool } from '../network/choose-subnet.js';
 
 /** berthd's configuration: dockerd's flags and daemon.json keys for what Berth supports. */
 export interface DaemonConfig {
@@ -28,6 +29,12 @@ export interface DaemonConfig {
   logDriver: string;
   /** Its default options (--log-opt k=v, daemon.json log-opts). */
   logOpts: Record<string, string>;
+  /** The Linux bridge of the default network (-b/--bridge). */
+  bridge: string;
+  /** The default bridge's address and prefix (--bip); '' picks a subnet no route uses. */
+  bip: string;
+  /** Where network subnets are chosen from (--default-address-pool); empty: Docker's pools. */
+  defaultAddressPools: AddressPool[];
 }
 
 /**
@@ -66,6 +73,9 @@ export const DEFAULTS: DaemonConfig = {
   tls: { enabled: undefined, verify: undefined, caCert: '', cert: '', key: '' },
   logDriver: 'json-file',
   logOpts: {},
+  bridge: 'berth0',
+  bip: '',
+  defaultAddressPools: [],
 };
 
 export const USAGE = `Usage:	berthd [OPTIONS]
@@ -75,6 +85,9 @@ A container engine that speaks the Docker Engine API
 Options:
       --allow-registry list     Contact only these registries (host[:port] or CIDR; default: any)
       --add-runtime runtime     Register an additional OCI compatible runtime (name=path)
+  -b, --bridge string           Attach containers to a network bridge (default "berth0")
+      --bip string              Specify network bridge IP (default: a free subnet)
+      --default-address-pool pool-options  Default address pools for node specific local networks (base=CIDR,size=N)
       --cgroup-parent string    Set parent cgroup for all containers (default "/berth")
       --config-file string      Daemon configuration file (default "/etc/berth/daemon.json")
       --data-root string        Root directory of persistent Berth state (default "/var/lib/berth")
@@ -128,6 +141,9 @@ interface FileConfig {
   tlskey?: string;
   'log-driver'?: string;
   'log-opts'?: Record<string, string>;
+  bridge?: string;
+  bip?: string;
+  'default-address-pools'?: AddressPool[];
 }
 
 const fileKeys: Record<string, string> = {
@@ -135,6 +151,7 @@ const fileKeys: Record<string, string> = {
   'log-level': 'log-level', debug: 'debug', 'cgroup-parent': 'cgroup-parent', runtimes: 'add-runtime',
   'insecure-registries': 'insecure-registry', 'allowed-registries': 'allow-registry',
   group: 'group', 'log-driver': 'log-driver', 'log-opts': 'log-opt', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+  bridge: 'bridge', bip: 'bip', 'default-address-pools': 'default-address-pool',
 };
 
 const BOOL_FLAGS = ['tls', 'tlsverify'];
@@ -187,6 +204,9 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
       tlscacert: { type: 'string' },
       tlscert: { type: 'string' },
       tlskey: { type: 'string' },
+      bridge: { type: 'string', short: 'b' },
+      bip: { type: 'string' },
+      'default-address-pool': { type: 'string', multiple: true },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -240,7 +260,12 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     tls: tlsConfig(values, file),
     logDriver: values['log-driver'] ?? file['log-driver'] ?? DEFAULTS.logDriver,
     logOpts: values['log-opt'] ? keyValues(values['log-opt'], 'log-opt') : (file['log-opts'] ?? DEFAULTS.logOpts),
+    bridge: values.bridge ?? file.bridge ?? DEFAULTS.bridge,
+    bip: values.bip ?? file.bip ?? DEFAULTS.bip,
+    defaultAddressPools: values['default-address-pool']?.map(parseAddressPool)
+      ?? file['default-address-pools']?.map((p) => parseAddressPool(`base=${p.base},size=${p.size}`)) ?? DEFAULTS.defaultAddressPools,
   };
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(config.bridge)) throw new InvalidArgument(`invalid bridge name "${config.bridge}": 1 to 15 letters, digits, '_', '.' or '-'`);
   return { config, help: values.help ?? false, version: values.version ?? false };
 }
 

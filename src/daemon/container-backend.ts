@@ -14,6 +14,7 @@ import { readJsonLog } from '../container/json-log-reader.js';
 import { cannotReadLogs, logSettings } from '../container/log-config.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { fromApiCreate, toApiInspect, toApiSummary } from './convert/container-api.js';
+import type { NetworkView } from './convert/network-settings-api.js';
 import { parseDetachKeys } from '../api/detach-keys.js';
 import { writeWithBackpressure } from '../api/write-with-backpressure.js';
 
@@ -42,6 +43,7 @@ export class ContainerBackend implements ContainersBackend {
     private readonly execs: ExecService,
     private readonly snapshots: Snapshotter,
     private readonly images: ImageRefs,
+    private readonly networks: NetworkView,
   ) {}
 
   async create(name: string, body: Api.ContainerCreateRequest): Promise<Api.ContainerCreateResponse> {
@@ -67,7 +69,7 @@ export class ContainerBackend implements ContainersBackend {
 
   async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
     const rec = this.containers.resolve(ref);
-    await this.containers.remove(rec.id, { force: opts.force });
+    await this.containers.remove(rec.id, { force: opts.force, volumes: opts.volumes });
     this.execs.forget(rec.id);
   }
 
@@ -99,10 +101,19 @@ export class ContainerBackend implements ContainersBackend {
       if (ancestors && !ancestors.some((a) => a === rec.imageId || a === rec.config.image)) return false;
       if (before && !before.every((t) => rec.created < t)) return false;
       if (since && !since.every((t) => rec.created > t)) return false;
-      if (filters.network && !filters.network.includes(rec.hostConfig.networkMode)) return false;
+      if (filters.network && !filters.network.some((f) => this.onNetwork(rec, f))) return false;
+      if (filters.volume && !filters.volume.some((v) => (rec.mountPoints ?? []).some((p) => p.name === v || p.source === v || p.destination === v))) return false;
       if (filters.health && !filters.health.includes(rec.state.health?.status ?? 'none')) return false;
       return true;
     };
+  }
+
+  /** ps --filter network=: by the network's name or id. */
+  private onNetwork(rec: ContainerRecord, ref: string): boolean {
+    const mode = rec.hostConfig.networkMode;
+    if (mode === 'host' || mode === 'none') return ref === mode || this.networks.find(mode)?.id === ref;
+    const n = this.networks.find(ref);
+    return n !== undefined && Object.keys(rec.networks ?? {}).some((k) => this.networks.find(k)?.id === n.id);
   }
 
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<Api.ContainerSummary[]> {
@@ -114,11 +125,11 @@ export class ContainerBackend implements ContainersBackend {
     recs.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
-    if (!opts.size) return recs.map((r) => toApiSummary(r, undefined, now));
+    if (!opts.size) return recs.map((r) => toApiSummary(r, { now, networks: this.networks }));
     return Promise.all(
       recs.map(async (r) => {
         const rw = (await this.snapshots.usage(r.id).catch(() => ({ size: 0 }))).size;
-        return toApiSummary(r, { rw, rootFs: rw + this.images.sizeOf(r.imageId) }, now);
+        return toApiSummary(r, { size: { rw, rootFs: rw + this.images.sizeOf(r.imageId) }, now, networks: this.networks });
       }),
     );
   }
@@ -142,6 +153,7 @@ export class ContainerBackend implements ContainersBackend {
       graphDriverData: graph,
       execIds: this.execs.idsOf(rec.id),
       ...(sizes ?? {}),
+      networks: this.networks,
     });
   }
 

@@ -9,10 +9,13 @@ import { containerRoutes } from '../api/routes/containers.js';
 import { archiveRoutes } from '../api/routes/archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { authRoutes } from '../api/routes/auth.js';
+import { buildRoutes } from '../api/routes/build.js';
 import { commitRoutes } from '../api/routes/commit.js';
 import { diskUsageRoutes } from '../api/routes/disk-usage.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
+import { networkRoutes } from '../api/routes/networks.js';
 import { Router } from '../api/router.js';
 import { ApiServer } from '../api/server.js';
 import { atomicWrite } from '../common/atomic-write.js';
@@ -35,17 +38,22 @@ import type { RuntimeDriver } from '../runtime/runtime-driver.js';
 import { SeccompCompiler } from '../runtime/seccomp/seccomp-compiler.js';
 import { RegistryHosts } from '../registry/registry-hosts.js';
 import { OverlaySnapshotter } from '../snapshot/overlay-snapshotter.js';
+import { LocalVolumeStore } from '../volume/local-volume-store.js';
+import { NetworkService } from '../network/network-service.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
 import { ContainerArchiveBackend } from './archive-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
+import { NetworkBackend } from './network-backend.js';
 import { listenOptions } from './listen-options.js';
+import { BuildBackend } from './build-backend.js';
 import { CommitBackend } from './commit-backend.js';
 import { DiskUsageBackend } from './disk-usage-backend.js';
 import { RegistryAuthBackend } from './registry-auth.js';
 import { DaemonSystemBackend } from './system-backend.js';
+import { VolumeBackend } from './volume-backend.js';
 
 /** Per-registry CAs and client certificates, as Docker's /etc/docker/certs.d. */
 const REGISTRY_CERTS_DIR = '/etc/berth/certs.d';
@@ -95,6 +103,11 @@ async function engineId(dataRoot: string): Promise<string> {
   return id;
 }
 
+/** Berth's nftables table: one per default bridge, so that daemons side by side keep apart. */
+export function nftTableName(bridge: string): string {
+  return `berth_${bridge.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+}
+
 export interface RunningDaemon {
   close(): Promise<void>;
   log: Logger;
@@ -142,6 +155,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const registries = new RegistryHosts({ insecure: cfg.insecureRegistries, allowed: cfg.allowedRegistries, certsDir: REGISTRY_CERTS_DIR });
   const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, registries, log });
   const store = await ContainerStore.open(join(cfg.dataRoot, 'containers'), log);
+  const volumes = await LocalVolumeStore.open(join(cfg.dataRoot, 'volumes'), { events, log });
   const hostCaps = hostCapabilities();
   const supervisor = new TaskSupervisor({
     shimBinary: runtimePaths.berth!,
@@ -171,11 +185,17 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
       }
     },
   };
+  const networks = new NetworkService({
+    root: join(cfg.dataRoot, 'network'), bridge: cfg.bridge, bip: cfg.bip, addressPools: cfg.defaultAddressPools, table: nftTableName(cfg.bridge), events, log,
+  });
+  await networks.open();
   const containers = new ContainerService({
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
     logDefaults,
+    volumes,
+    networks,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
   containers.addLifecycleListener(new HealthMonitor({
@@ -215,14 +235,17 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
         return 0;
       }
     },
-  }));
+  }, networks));
   execRoutes(router, new ExecBackendAdapter(execs));
   archiveRoutes(router, new ContainerArchiveBackend(containers, snapshots));
+  networkRoutes(router, new NetworkBackend(networks, containers));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));
   authRoutes(router, new RegistryAuthBackend(images));
   commitRoutes(router, new CommitBackend(containers, images, snapshots, events, log));
-  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots));
+  volumeRoutes(router, new VolumeBackend(volumes, log));
+  diskUsageRoutes(router, new DiskUsageBackend(images, store, snapshots, volumes));
+  buildRoutes(router, await BuildBackend.open(cfg.dataRoot, { images, containers, snapshots, log }));
   // Hijacked TLS streams reach their shims through socket pairs made in a root-only directory.
   const server = new ApiServer(router, log, { limits: { bridgeDir: join(cfg.execRoot, 's') } });
   await server.listen(cfg.hosts, listen);
@@ -232,6 +255,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     log,
     async close() {
       await server.close();
+      await networks.close();
       await unlink(cfg.pidfile).catch(() => {});
       log.info('berthd stopped; containers keep running');
     },

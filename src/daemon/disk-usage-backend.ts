@@ -4,11 +4,19 @@ import { unixSeconds } from '../common/time.js';
 import type { ContainerStore } from '../container/container-store.js';
 import type { ImageService } from '../image/image-service.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
+import { directorySize } from '../volume/directory-size.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 import { imageSummary } from './image-backend.js';
+import { toApiVolume } from './volume-backend.js';
 
 /** `docker system df`: images with their shared sizes and users, containers with their writable sizes. */
 export class DiskUsageBackend implements DiskUsageRoutesBackend {
-  constructor(private readonly images: ImageService, private readonly containers: ContainerStore, private readonly snapshots: Snapshotter) {}
+  constructor(
+    private readonly images: ImageService,
+    private readonly containers: ContainerStore,
+    private readonly snapshots: Snapshotter,
+    private readonly volumes: VolumeStore,
+  ) {}
 
   async diskUsage(): Promise<Api.DiskUsage> {
     const images = this.images.list();
@@ -31,6 +39,10 @@ export class DiskUsageBackend implements DiskUsageRoutesBackend {
         State: r.state.status, Status: r.state.status, HostConfig: { NetworkMode: r.hostConfig.networkMode }, NetworkSettings: { Networks: {} }, Mounts: [],
       };
     }));
-    return { LayersSize: layersSize, Images: imageSummaries, Containers: containerSummaries, Volumes: [], BuildCache: [] };
+    const volumes = await Promise.all(this.volumes.list().map(async (v) => {
+      const path = this.volumes.dataPath(v.name);
+      return toApiVolume(v, path, { size: await directorySize(path), refCount: this.volumes.users(v.name).length });
+    }));
+    return { LayersSize: layersSize, Images: imageSummaries, Containers: containerSummaries, Volumes: volumes, BuildCache: [] };
   }
 }

@@ -48,6 +48,7 @@ export class EventLog implements EventSink {
         const i = v.indexOf('=');
         return i < 0 ? v in e.Actor.Attributes : e.Actor.Attributes[v.slice(0, i)] === v.slice(i + 1);
       }) &&
+      any('volume', (v) => e.Type === 'volume' && e.Actor.ID === v) &&
       any('scope', (v) => v === e.scope);
   }
 

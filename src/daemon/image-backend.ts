@@ -80,7 +80,11 @@ export class ImageBackend implements ImagesBackend {
     const refs = (opts.filters.reference ?? []).map(globToRegExp);
     // As moby: with a reference filter, an image lists only the tags that match it.
     const tagMatches = (t: string) => refs.some((re) => re.test(t) || re.test(t.slice(0, t.lastIndexOf(':'))));
-    return this.images.list().filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => {
+    const all = this.images.list();
+    // As moby: untagged images with children (a build's intermediate steps) only with all=1.
+    const parents = new Set(all.map((i) => i.parent).filter((p) => p !== ''));
+    const shown = opts.all ? all : all.filter((i) => i.repoTags.length > 0 || i.repoDigests.length > 0 || !parents.has(i.id));
+    return shown.filter(match).sort((a, b) => (a.created < b.created ? 1 : -1)).map((i) => {
       const s = imageSummary(i);
       if (refs.length) s.RepoTags = s.RepoTags.filter(tagMatches);
       return s;
@@ -89,6 +93,9 @@ export class ImageBackend implements ImagesBackend {
 
   inspect(ref: string): Api.ImageInspect {
     const img = this.images.resolve(ref);
+    // moby dropped Container and ContainerConfig at API 1.45, but docker-compose 1.29 (which asks
+    // for the daemon's own version) reads ContainerConfig.Volumes when it recreates a container.
+    const legacy = { Container: img.config.container ?? '', ContainerConfig: toApiImageConfig(img.config.container_config) };
     const dirs = img.chainId ? this.snapshots.layerDirs(img.chainId) : [];
     return {
       Id: img.id,
@@ -97,6 +104,7 @@ export class ImageBackend implements ImagesBackend {
       Parent: img.parent,
       Comment: img.config.comment ?? '',
       Created: img.created,
+      ...legacy,
       DockerVersion: img.config.docker_version ?? '',
       Author: img.config.author ?? '',
       Config: toApiImageConfig(img.config.config),

@@ -24,7 +24,7 @@ interface Instruction {
  * Returns a copy of `config` with `changes` applied in order. Throws InvalidArgument with
  * Docker's text for an instruction that is not a change command or does not parse.
  */
-export function applyChanges(config: ImageExecConfig, changes: readonly string[]): ImageExecConfig {
+export function applyChanges(config: ImageExecConfig, changes: readonly string[], options: { buildArgs?: string[] } = {}): ImageExecConfig {
   const out: ImageExecConfig = structuredClone(config);
   if (changes.length === 0) return out;
   const instructions = splitInstructions(changes.join('\n'));
@@ -33,7 +33,8 @@ export function applyChanges(config: ImageExecConfig, changes: readonly string[]
   }
   let cmdSet = false;
   for (const ins of instructions) {
-    const env = out.Env ?? [];
+    // Build arguments are substituted too, under the config's ENV (the last definition wins).
+    const env = [...(options.buildArgs ?? []), ...(out.Env ?? [])];
     switch (ins.name.toLowerCase()) {
       case 'cmd':
         out.Cmd = commandLine(ins.rest, out);
@@ -131,7 +132,7 @@ function splitInstructions(text: string): Instruction[] {
 }
 
 /** The JSON (exec) form when `rest` is a JSON array of strings, as Docker's parseMaybeJSON. */
-function parseJsonArray(rest: string): string[] | undefined {
+export function parseJsonArray(rest: string): string[] | undefined {
   if (!rest.startsWith('[')) return undefined;
   try {
     const v: unknown = JSON.parse(rest);
@@ -181,7 +182,7 @@ function nameValues(ins: Instruction, env: string[]): [string, string][] {
 }
 
 /** Splits on blanks outside quotes, keeping quotes and escapes for processWord. */
-function splitWords(s: string): string[] {
+export function splitWords(s: string): string[] {
   const words: string[] = [];
   let word = '';
   let quote = '';
@@ -289,7 +290,7 @@ export function processWord(word: string, env: string[]): string {
 }
 
 /** `80`, `80/udp`, `8000-8002/tcp` → `80/tcp`, ... as nat.ParsePortSpecs keys them. */
-function parsePortSpec(spec: string): string[] {
+export function parsePortSpec(spec: string): string[] {
   const slash = spec.indexOf('/');
   const portPart = slash >= 0 ? spec.slice(0, slash) : spec;
   const proto = (slash >= 0 ? spec.slice(slash + 1) : 'tcp').toLowerCase();

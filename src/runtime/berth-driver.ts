@@ -1,9 +1,8 @@
-import type { OciProcess, OciSpec } from '../oci/runtime-spec.js';
+import type { OciSpec } from '../oci/runtime-spec.js';
 import type { CgroupLayout } from './cgroups.js';
 import { cgroupSetup } from './cgroups.js';
 import { compileExecPlan, compileInitPlan } from './plan.js';
 import { containerNamespaces, type ExecTask, type InitTask, type PreparedInit, type RuntimeDriver } from './runtime-driver.js';
-import { insertSeccomp } from './seccomp/insert-seccomp.js';
 import { SeccompCompiler } from './seccomp/seccomp-compiler.js';
 import type { ShimLaunch } from './shim.js';
 
@@ -30,8 +29,9 @@ export class BerthDriver implements RuntimeDriver {
     const { plan, cgroups } = compileInitPlan(task.spec, {
       rootfsMount: task.rootfsMount,
       cgroups: this.cgroups,
+      ...(program ? { seccomp: program } : {}),
     });
-    return { launch: { kind: 'plan', plan: this.withSeccomp(plan, program, task.spec.process) }, cgroups, cleanupDirs: cgroups.leaves };
+    return { launch: { kind: 'plan', plan }, cgroups, cleanupDirs: cgroups.leaves };
   }
 
   /** An exec runs under the container's filter, as runc's does. */
@@ -43,8 +43,9 @@ export class BerthDriver implements RuntimeDriver {
       initPid: task.initPid,
       namespaces: containerNamespaces(task.spec),
       cgroupProcs: cg.procs,
+      ...(program ? { seccomp: program } : {}),
     });
-    return { kind: 'plan', plan: this.withSeccomp(plan, program, task.process) };
+    return { kind: 'plan', plan };
   }
 
   async cleanup(): Promise<void> {
@@ -60,7 +61,4 @@ export class BerthDriver implements RuntimeDriver {
     return section ? this.seccomp.compile(section) : Promise.resolve(undefined);
   }
 
-  private withSeccomp(plan: Buffer, program: Buffer | undefined, proc: OciProcess | undefined): Buffer {
-    return program ? insertSeccomp(plan, program, proc?.noNewPrivileges === true) : plan;
-  }
 }

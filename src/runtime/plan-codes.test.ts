@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  FilterAction, FilterCmp, FilterConst, FilterRec, PlanConst, PlanOp, PlanSyscall, ReportKind, ShimMsg, ShimRec,
+  FilterAction, FilterCmp, FilterConst, FilterRec, HookStage, PlanConst, PlanOp, PlanSyscall, ReportKind, ShimMsg, ShimRec,
 } from './plan-codes.js';
 
 const header = readFileSync(fileURLToPath(new URL('../../../native/include/berth-plan.h', import.meta.url)), 'utf8');
@@ -26,6 +26,7 @@ function cEnum(name: string): Record<string, number> {
 test('plan codes mirror every enum of berth-plan.h', () => {
   assert.deepEqual({ ...PlanOp }, cEnum('bp_op'));
   assert.deepEqual({ ...PlanSyscall }, cEnum('bp_syscall'));
+  assert.deepEqual({ ...HookStage }, cEnum('bp_hook_stage'));
   assert.deepEqual({ ...ReportKind }, cEnum('bp_report_kind'));
   assert.deepEqual({ ...ShimRec }, cEnum('bp_shim_rec'));
   assert.deepEqual({ ...ShimMsg }, cEnum('bp_shim_msg'));

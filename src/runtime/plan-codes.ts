@@ -43,7 +43,18 @@ export const PlanOp = {
   BP_BIND_TTY: 46,
   BP_CONSOLE_NEW: 47,
   BP_ROOT: 48,
+  BP_HOOK: 49,
+  BP_HOOK_STATE: 50,
+  BP_HOOKS_PARENT: 51,
+  BP_HOOKS_RUN: 52,
   BP_OP_MAX: 64,
+} as const;
+
+export const HookStage = {
+  BP_HOOK_PRESTART: 1,
+  BP_HOOK_CREATE_RUNTIME: 2,
+  BP_HOOK_CREATE_CONTAINER: 3,
+  BP_HOOK_START_CONTAINER: 4,
 } as const;
 
 export const PlanSyscall = {
@@ -78,6 +89,8 @@ export const PlanSyscall = {
   BP_SYS_PTY: 28,
   BP_SYS_STAT: 29,
   BP_SYS_PLAN: 30,
+  BP_SYS_HOOK: 31,
+  BP_SYS_HOOK_EXIT: 32,
 } as const;
 
 export const ReportKind = {
@@ -85,6 +98,7 @@ export const ReportKind = {
   BP_REPORT_CHILD_PID: 2,
   BP_REPORT_READY: 3,
   BP_REPORT_CONSOLE: 4,
+  BP_REPORT_HOOKS: 5,
 } as const;
 
 export const ShimRec = {

@@ -98,3 +98,43 @@ test('compileExecPlan joins cgroups while the host is in view, then the namespac
   assert.deepEqual(ops.slice(0, 6), ['WRITE', 'SETNS', 'SETNS', 'SETNS', 'FORK', 'CONSOLE_NEW']);
   assert.equal(ops.at(-1), 'EXEC');
 });
+
+test('compileInitPlan places hooks and the seccomp filter where runc runs them', () => {
+  const s = spec();
+  const hook = (name: string) => [{ path: `/hooks/${name}`, args: [name, '--flag'], env: ['A=1'], timeout: 2 }];
+  s.hooks = {
+    prestart: hook('prestart'), createRuntime: hook('createRuntime'), createContainer: hook('createContainer'),
+    startContainer: hook('startContainer'), poststart: hook('poststart'), poststop: hook('poststop'),
+  };
+  const state = { ociVersion: '1.2.0', id: 'c1', bundle: '/b' };
+  const bpf = Buffer.alloc(8, 1);
+  const opsOf = (noNewPrivileges: boolean, fifo: boolean) => {
+    s.process!.noNewPrivileges = noNewPrivileges;
+    return records(compileInitPlan(s, { cgroups: layout, hookState: state, seccomp: bpf, ...(fifo ? { startFifo: '/run/x/exec.fifo' } : {}) }).plan);
+  };
+  const r = opsOf(false, true);
+  const ops = r.map((x) => x.op);
+  // Only the four stages the plan runs; poststart and poststop are the CLI's.
+  const hooks = r.filter((x) => x.op === 'HOOK').map((x) => [x.payload.readUInt32LE(0), x.payload.readUInt32LE(4), x.payload.readUInt32LE(8), ...strings(x.payload, 12)]);
+  assert.deepEqual(hooks, [
+    [1, 2000, 2, '/hooks/prestart', 'prestart', '--flag', 'A=1'], [2, 2000, 2, '/hooks/createRuntime', 'createRuntime', '--flag', 'A=1'],
+    [3, 2000, 2, '/hooks/createContainer', 'createContainer', '--flag', 'A=1'], [4, 2000, 2, '/hooks/startContainer', 'startContainer', '--flag', 'A=1'],
+  ]);
+  const states = r.filter((x) => x.op === 'HOOK_STATE').map((x) => strings(x.payload, 4).join('<pid>'));
+  assert.equal(states[0], '{"ociVersion":"1.2.0","id":"c1","status":"creating","pid":<pid>,"bundle":"/b"}');
+  assert.equal(states[3], '{"ociVersion":"1.2.0","id":"c1","status":"created","pid":<pid>,"bundle":"/b"}');
+  const parent = r.find((x) => x.op === 'HOOKS_PARENT')!;
+  assert.deepEqual([parent.payload.readUInt32LE(0), parent.payload.readUInt32LE(4)], [1, 2]);
+  const runs = r.flatMap((x, i) => (x.op === 'HOOKS_RUN' ? [[i, x.payload.readUInt32LE(0)]] : []));
+  assert.deepEqual(runs.map(([, st]) => st), [3, 4]);
+  // Mounts done, then the runtime's hooks, createContainer's, and pivot_root.
+  assert.ok(ops.lastIndexOf('MOUNT') < ops.indexOf('HOOKS_PARENT') && ops.indexOf('HOOKS_PARENT') < runs[0]![0]! && runs[0]![0]! < ops.indexOf('PIVOT_ROOT'));
+  // Without no_new_privs the filter goes in before the user change; startContainer is last, after the fifo.
+  assert.ok(ops.indexOf('SECCOMP') < ops.indexOf('SETUID'));
+  assert.equal(runs[1]![0], ops.length - 1);
+  assert.ok(ops.indexOf('FIFO_WAIT') < runs[1]![0]!);
+  // With it, the filter is loaded after the fifo, and startContainer's hooks run under it.
+  const nnp = opsOf(true, true).map((x) => x.op);
+  assert.ok(nnp.indexOf('FIFO_WAIT') < nnp.indexOf('SECCOMP') && nnp.indexOf('SECCOMP') < nnp.lastIndexOf('HOOKS_RUN'));
+  assert.throws(() => compileInitPlan(s, { cgroups: layout }), /the config has hooks, but no state was given/);
+});

@@ -5,8 +5,9 @@ import type { OciMount, OciNamespaceType, OciProcess, OciSpec } from '../oci/run
 import { type CgroupLayout, type CgroupSetup, cgroupSetup } from './cgroups.js';
 import { CAPABILITIES, CLONE_NEW, MS, RLIMITS, S_IF } from './linux-constants.js';
 import { parseMountOptions } from './mount-options.js';
+import { type HookStateBase, hookRecords } from './hook-records.js';
 import { hostMountOf, type MountEntry } from './mount-table.js';
-import { PlanConst, PlanOp } from './plan-codes.js';
+import { HookStage, PlanConst, PlanOp } from './plan-codes.js';
 import { RecordWriter } from './record-writer.js';
 
 /**
@@ -25,6 +26,10 @@ export interface InitPlanOptions {
   consoleSocket?: string;
   /** The mount root.path lives on, as the caller's mount table has it; read from /proc/self/mountinfo when not given. */
   rootMount?: MountEntry;
+  /** The state the config's hooks read (id, bundle...); without it, a config with hooks is refused. */
+  hookState?: HookStateBase;
+  /** The compiled seccomp filter (BP_SECCOMP's payload), loaded where runc loads it. */
+  seccomp?: Buffer;
 }
 
 export interface CompiledPlan {
@@ -56,6 +61,9 @@ function envPath(env: readonly string[]): string {
 
 /** The records that become the user, capabilities and program of a process. */
 function processRecords(w: RecordWriter, proc: OciProcess, opts: { fifo?: boolean; seccomp?: Buffer }): void {
+  // Without no_new_privs loading a filter needs CAP_SYS_ADMIN: before the user and capabilities
+  // change, as runc loads it (so the filter also covers setgroups, setuid, capset and the fifo).
+  if (opts.seccomp && !proc.noNewPrivileges) w.record(PlanOp.BP_SECCOMP, opts.seccomp);
   const caps = proc.capabilities;
   if (caps) w.record(PlanOp.BP_CAP_BOUNDING, { u64: capMask(caps.bounding) });
   if (proc.rlimits) {
@@ -81,8 +89,6 @@ function processRecords(w: RecordWriter, proc: OciProcess, opts: { fifo?: boolea
   w.record(PlanOp.BP_CHDIR, proc.cwd || '/');
   w.record(PlanOp.BP_UMASK, { u32: proc.user.umask ?? 0o022 });
   if (proc.noNewPrivileges) w.record(PlanOp.BP_NO_NEW_PRIVS);
-  // Without no_new_privs a filter needs CAP_SYS_ADMIN: load it while the caps are still there.
-  if (opts.seccomp && !proc.noNewPrivileges) w.record(PlanOp.BP_SECCOMP, opts.seccomp);
   const env = proc.env ?? [];
   for (const e of env) w.record(PlanOp.BP_ENV, e);
   const args = proc.args ?? [];
@@ -188,6 +194,9 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
   if (!hasOwn('mount')) throw new InvalidArgument('a container needs a mount namespace of its own');
   w.record(PlanOp.BP_CLONE_FLAGS, { u64: cloneFlags });
   if (opts.consoleSocket) w.record(PlanOp.BP_CONSOLE, opts.consoleSocket);
+  const hasHooks = Object.values(spec.hooks ?? {}).some((l) => Array.isArray(l) && l.length > 0);
+  if (hasHooks && !opts.hookState) throw new InvalidArgument('the config has hooks, but no state was given for them');
+  const hookStages = opts.hookState ? hookRecords(w, spec.hooks, opts.hookState) : new Set<number>();
 
   // Cgroups first: what the process allocates from here on is accounted to the container.
   const cg = cgroupSetup(opts.cgroups, linux.cgroupsPath ?? '', linux.resources);
@@ -221,7 +230,9 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
 
   const mounts = spec.mounts ?? [];
   const afterDevices: (() => void)[] = [];
-  for (const m of mounts) mountRecords(w, m, hasOwn('network'), afterDevices);
+  // As runc: a network namespace joined by path is not the host's, and sysfs can be mounted in it.
+  const notHostNetns = hasOwn('network') || joins.some((j) => j.type === 'network');
+  for (const m of mounts) mountRecords(w, m, notHostNetns, afterDevices);
   const devIsTmpfs = mounts.some((m) => m.destination === '/dev' && m.type === 'tmpfs');
   if (devIsTmpfs) {
     const devices = new Map<string, [number, number, number, number, number]>();
@@ -249,6 +260,12 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
   // runc creates a missing working directory.
   w.record(PlanOp.BP_MKDIR, { u32: 0o755 }, { u32: PlanConst.BP_MKDIR_PARENTS | PlanConst.BP_MKDIR_EXIST_OK }, inRoot(proc.cwd || '/'));
 
+  // As runc: with the mounts in place, prestart and createRuntime hooks run in the runtime's
+  // namespaces (the spawner runs them), then createContainer hooks here, in the container's.
+  const parentStages = [HookStage.BP_HOOK_PRESTART, HookStage.BP_HOOK_CREATE_RUNTIME].filter((s) => hookStages.has(s));
+  if (parentStages.length) w.record(PlanOp.BP_HOOKS_PARENT, ...parentStages.map((u32) => ({ u32 })));
+  if (hookStages.has(HookStage.BP_HOOK_CREATE_CONTAINER)) w.record(PlanOp.BP_HOOKS_RUN, { u32: HookStage.BP_HOOK_CREATE_CONTAINER });
+
   w.record(PlanOp.BP_PIVOT_ROOT, rootfs);
   // The terminal comes from the container's own devpts, as runc makes it: the program sees /dev/pts/N.
   if (proc.terminal) {
@@ -264,7 +281,9 @@ export function compileInitPlan(spec: OciSpec, opts: InitPlanOptions): CompiledP
 
   w.record(PlanOp.BP_SETSID);
   if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);
-  processRecords(w, proc, { fifo: opts.startFifo !== undefined });
+  processRecords(w, proc, { fifo: opts.startFifo !== undefined, ...(opts.seccomp ? { seccomp: opts.seccomp } : {}) });
+  // Last, as runc: after `start`, under the container's user and filter, right before the program.
+  if (hookStages.has(HookStage.BP_HOOK_START_CONTAINER)) w.record(PlanOp.BP_HOOKS_RUN, { u32: HookStage.BP_HOOK_START_CONTAINER });
   return { plan: w.toBuffer(), cgroups: cg };
 }
 
@@ -275,6 +294,8 @@ export interface ExecPlanOptions {
   namespaces: OciNamespaceType[];
   /** cgroup.procs files to join. */
   cgroupProcs: string[];
+  /** The container's compiled seccomp filter: an exec runs under it, as runc's do. */
+  seccomp?: Buffer;
 }
 
 /** The plan that starts another process in a running container (exec). */
@@ -289,6 +310,6 @@ export function compileExecPlan(proc: OciProcess, opts: ExecPlanOptions): Buffer
   if (proc.terminal) consoleRecord(w, proc);
   w.record(PlanOp.BP_SETSID);
   if (proc.terminal) w.record(PlanOp.BP_SET_CTTY);
-  processRecords(w, proc, {});
+  processRecords(w, proc, opts.seccomp ? { seccomp: opts.seccomp } : {});
   return w.toBuffer();
 }

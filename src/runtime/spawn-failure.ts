@@ -1,3 +1,5 @@
+import type { OciHooks } from '../oci/runtime-spec.js';
+import { hookStageName } from './hook-records.js';
 import { PlanOp, PlanSyscall, ShimRec } from './plan-codes.js';
 import { errnoText } from './linux-constants.js';
 
@@ -35,8 +37,31 @@ export function programExitCode(f: SpawnFailure): number {
   return f.errno === 2 ? 127 : 126;
 }
 
-/** Words a failure as runc does, so that clients that read the text (docker run's 126/127) understand it. */
-export function describeFailure(f: SpawnFailure): string {
+/** A hook's failure: which one (its place among its stage's hooks), and how, as runc says it. */
+function describeHookFailure(f: SpawnFailure, hooks: OciHooks | undefined): string {
+  const stage = hookStageName(f.opIndex >>> 16);
+  const index = f.opIndex & 0xffff;
+  const hook = stage ? hooks?.[stage]?.[index] : undefined;
+  const head = `error running hook #${index}`;
+  if (f.syscall === PlanSyscall.BP_SYS_HOOK_EXIT) {
+    const status = f.errno & 0x7f ? `signal: ${f.errno & 0x7f}` : `exit status ${(f.errno >> 8) & 0xff}`;
+    return `${head}: error running hook: ${status}, stdout: , stderr: `;
+  }
+  if (f.syscall === PlanSyscall.BP_SYS_HOOK && f.errno === ETIMEDOUT) {
+    return `${head}: hook ran past specified timeout of ${(hook?.timeout ?? 0).toFixed(1)}s`;
+  }
+  if (f.syscall === PlanSyscall.BP_SYS_EXECVE) return `${head}: fork/exec ${f.path}: ${errnoText(f.errno)}`;
+  return `${head}: ${f.path}: ${errnoText(f.errno)}`;
+}
+
+const ETIMEDOUT = 110;
+
+/**
+ * Words a failure as runc does, so that clients that read the text (docker run's 126/127)
+ * understand it. `hooks`: the config's, to name a failed hook's timeout.
+ */
+export function describeFailure(f: SpawnFailure, hooks?: OciHooks): string {
+  if (f.op === PlanOp.BP_HOOK) return describeHookFailure(f, hooks);
   const err = errnoText(f.errno);
   if (f.op === PlanOp.BP_EXEC) {
     if (f.syscall === PlanSyscall.BP_SYS_EXECVE && f.errno === 2 && !f.path.includes('/')) {

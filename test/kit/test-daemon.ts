@@ -34,6 +34,21 @@ export class TestDaemon {
   readonly execRoot = join(this.dir, 'run');
   readonly cgroupParent = `/berth-test-${this.tag}`;
   readonly host = `unix://${this.socket}`;
+  /** Its own default bridge, subnet and nftables table: daemons side by side never share them. */
+  readonly bridge = `bt${this.tag}`;
+  readonly nftTable = `berth_bt${this.tag}`;
+  private readonly octet = freeThirdOctet();
+  readonly bip = `10.200.${this.octet}.1/24`;
+  /**
+   * Where its networks' subnets come from (--default-address-pool): a /16 of its own, so that
+   * daemons creating networks at the same moment cannot pick the same subnet.
+   */
+  readonly addressPool = `10.${this.octet === 200 ? 199 : this.octet}.0.0/16`;
+
+  /** A /24 of this daemon's own pool, for tests that name a subnet (`n` above what it picks itself). */
+  subnet(n: number): string {
+    return this.addressPool.replace(/\.0\.0\/16$/, `.${n}.0/24`);
+  }
   private proc: ChildProcess | undefined;
   log = '';
 
@@ -62,6 +77,7 @@ export class TestDaemon {
       '-H', this.host, '--data-root', this.dataRoot, '--exec-root', this.execRoot,
       '--pidfile', join(this.dir, 'berthd.pid'), '--config-file', join(this.dir, 'daemon.json'),
       '--cgroup-parent', this.cgroupParent,
+      '--bridge', this.bridge, '--bip', this.bip, '--default-address-pool', `base=${this.addressPool},size=24`,
       // Tests never leave this machine: a pull of an image that is not here must not reach Docker Hub.
       '--allow-registry', '127.0.0.0/8', '--allow-registry', 'localhost',
       ...(this.o.extraArgs ?? []),
@@ -157,9 +173,28 @@ export class TestDaemon {
         const target = m.split(' ')[4];
         if (target) await run('umount', ['-l', target]).catch(() => undefined);
       }
+      await this.removeNetworks();
       await rm(this.dir, { recursive: true, force: true });
       this.removeCgroups();
     }
+  }
+
+  /** The bridges (default and user-defined), namespaces and nftables table this daemon made. */
+  private async removeNetworks(): Promise<void> {
+    const bridges = [this.bridge];
+    const netDir = join(this.dataRoot, 'network', 'networks');
+    for (const f of existsSync(netDir) ? readdirSync(netDir) : []) {
+      try {
+        const n = JSON.parse(readFileSync(join(netDir, f), 'utf8')) as { bridge?: string };
+        if (n.bridge) bridges.push(n.bridge);
+      } catch {
+        // a temp file: no bridge in it
+      }
+    }
+    const netns = existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith(`${this.bridge}-`)) : [];
+    const lines = [...netns.map((n) => `netns del ${n}`), ...[...new Set(bridges)].filter((b) => existsSync(`/sys/class/net/${b}`)).map((b) => `link del ${b}`)];
+    if (lines.length) await run('ip', ['-force', '-batch', '-'], { input: lines.join('\n') + '\n' }).catch(() => undefined);
+    await run('nft', ['delete', 'table', 'ip', this.nftTable]).catch(() => undefined);
   }
 
   /** Container processes of this daemon that survived (a test killed berthd and failed): killed by pid. */
@@ -197,4 +232,21 @@ export class TestDaemon {
       }
     }
   }
+}
+
+/** A /24 in 10.200.0.0/16 that no route on this machine uses yet (another test daemon's bridge). */
+function freeThirdOctet(): number {
+  const used = new Set<number>();
+  for (const line of readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
+    const dest = line.trim().split(/\s+/)[1];
+    if (!dest) continue;
+    const b = Buffer.from(dest, 'hex');
+    if (b[0] === 10 && b[1] === 200) used.add(b[2]!);
+  }
+  const start = (process.pid * 7 + Math.floor(Math.random() * 250)) % 250;
+  for (let i = 0; i < 250; i++) {
+    const o = ((start + i) % 250) + 1;
+    if (!used.has(o)) return o;
+  }
+  throw new Error('no free /24 left in 10.200.0.0/16 for a test daemon');
 }

@@ -2,11 +2,11 @@
  * The OCI conformance matrix: each row is a change to runc's default config and a probe command.
  * The row runs under `runc run` and `berth-runtime run` on the same bundle; both must print the
  * same, and that output must show what the row says (`check`), so that two runtimes agreeing on a
- * wrong answer still fails. Rows that need more than one run (exec, events) follow the matrix.
+ * wrong answer still fails. Rows that need more than one run (hooks, exec, events) follow the matrix.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -35,6 +35,12 @@ interface Row {
   check(out: string, f: Fixtures): void;
   /** Makes run-specific details (mount ids, peer group numbers) comparable. */
   normalize?(out: string): string;
+  /**
+   * Run the runtime in a mount namespace of its own, with this (fixture) directory made shared
+   * there again: a shared root propagates the container's unmounts to its peers, and on the test
+   * machine's own mounts that would unmount /run/netns/* and the like.
+   */
+  sharedIn?(f: Fixtures): string;
 }
 
 /** mountinfo lines as "mountpoint options propagation fstype superoptions", without ids and peer group numbers. */
@@ -125,10 +131,12 @@ cp /bin/busybox /t/bb && /t/bb true 2>&1 | sed 's/^.*: //'`,
       c.linux.rootfsPropagation = prop;
     },
     probe: `${MOUNTINFO_OF(['/'])}; touch /x`,
+    sharedIn: (f) => f.hostDir,
     check: (out, f) => {
       assert.match(out, /^\/ ro,\S* private tmpfs \S+\ntouch: \/x: Read-only file system\n$/);
-      const leaked = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(`${f.sharedRootfs}/`));
-      assert.deepEqual(leaked, [], 'mounts of the container leaked to the host');
+      // What the runtime's namespace saw after the run (see sharedIn).
+      const leaked = readFileSync(join(f.hostDir, '..', 'leaked-mounts'), 'utf8').split('\n').filter(Boolean);
+      assert.deepEqual(leaked, [], 'mounts of the container leaked to the runtime\'s namespace');
     },
   })),
   {
@@ -176,6 +184,19 @@ cat cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus
     },
   },
 ];
+
+/**
+ * The runtime behind a wrapper that runs it in a private mount namespace where `dir` is shared
+ * (in a peer group of its own), and writes the mounts under `dir` left after it to
+ * `<dir>/../leaked-mounts`.
+ */
+function isolated(rt: Runtime, dir: string): Runtime {
+  const wrapper = join(dir, '..', `isolated-${rt.name}`);
+  writeFileSync(wrapper, `#!/bin/sh
+exec unshare --mount --propagation private sh -c 'mount --make-shared "$0" && "$@"; s=$?; grep " $0/" /proc/self/mountinfo | grep -v " $0/sub " > "$0/../leaked-mounts"; exit $s' "${dir}" "${rt.binary}" "$@"
+`, { mode: 0o755 });
+  return { ...rt, binary: wrapper };
+}
 
 describe('conformance matrix: runc and berth-runtime show the same, and what the row says', { skip: skipReason() }, () => {
   let dir: string;
@@ -232,7 +253,7 @@ describe('conformance matrix: runc and berth-runtime show the same, and what the
       for (const rt of rts) {
         const id = uniqueId('m');
         ids.add(id);
-        const r = await runRuntime(rt, ['run', '--bundle', bundle, id]);
+        const r = await runRuntime(row.sharedIn ? isolated(rt, row.sharedIn(fixtures)) : rt, ['run', '--bundle', bundle, id]);
         assert.equal(r.stderr, '', `${rt.name} failed to run the probe (status ${r.code})`);
         got.set(rt.name, { code: r.code, out: row.normalize ? row.normalize(r.stdout) : r.stdout });
         assert.deepEqual(leftoverCgroups(id), [], `${rt.name} left cgroups of ${id}`);
@@ -242,6 +263,98 @@ describe('conformance matrix: runc and berth-runtime show the same, and what the
       assert.deepEqual(got.get('berth-runtime'), runc);
     });
   }
+
+  describe('hooks', () => {
+    /** A hook that logs its stage, whether it runs in the host's mount namespace, and the state it read. */
+    const HOOK = '#!/bin/sh\nstate=$(cat)\nif [ "$(readlink /proc/self/ns/mnt)" = "$3" ]; then ns=host; else ns=container; fi\necho "$1 $ns $state" >> "$2"\n';
+    let hookDir: string;
+    const hostMnt = readlinkSync('/proc/self/ns/mnt');
+
+    before(() => {
+      hookDir = join(dir, 'hooks');
+      mkdirSync(hookDir);
+      writeFileSync(join(hookDir, 'hook.sh'), HOOK, { mode: 0o755 });
+    });
+
+    interface Seen { stage: string; ns: string; status: string; pid: string; id: string; bundle: string; annotations: unknown }
+
+    /** The log, each state reduced to what both runtimes must agree on (the pid as host, 1 or none). */
+    const readLog = (log: string, hostPid: number, id: string, bundle: string): Seen[] =>
+      readFileSync(log, 'utf8').trim().split('\n').map((line) => {
+        const [stage, ns, ...rest] = line.split(' ');
+        const st = JSON.parse(rest.join(' ')) as { status: string; pid?: number; id: string; bundle: string; annotations?: unknown };
+        return {
+          stage: stage!, ns: ns!, status: st.status, pid: st.pid === undefined ? 'none' : st.pid === hostPid ? 'host' : String(st.pid),
+          id: st.id === id ? 'its id' : st.id, bundle: st.bundle === bundle ? 'its bundle' : st.bundle, annotations: st.annotations,
+        };
+      });
+
+    it('every stage runs where and when the spec says, with the state on stdin: prestart and createRuntime in the runtime\'s namespaces with the host pid, createContainer and startContainer in the container\'s with pid 1, poststart with the host pid, poststop stopped without one', async () => {
+      const got = new Map<string, Seen[]>();
+      for (const rt of rts) {
+        const log = join(hookDir, `log-${rt.name}`);
+        const inLog = `/hooks/log-${rt.name}`;
+        const hook = (stage: string, inside = false) => ({ path: inside ? '/hooks/hook.sh' : join(hookDir, 'hook.sh'), args: ['hook.sh', stage, inside ? inLog : log, hostMnt] });
+        const config = structuredClone(baseConfig);
+        config.process.args = ['sleep', '600'];
+        config.annotations = { 'org.example.key': 'value' };
+        config.mounts.push({ destination: '/hooks', type: 'bind', source: hookDir, options: ['rbind', 'rw'] });
+        config.hooks = {
+          prestart: [hook('prestart')], createRuntime: [hook('createRuntime')], createContainer: [hook('createContainer')],
+          startContainer: [hook('startContainer', true)], poststart: [hook('poststart')], poststop: [hook('poststop')],
+        };
+        const bundle = makeBundle(dir, `hooks-${rt.name}`, config);
+        const id = uniqueId('hk');
+        ids.add(id);
+        const created = await runRuntime(rt, ['create', '--bundle', bundle, id]);
+        assert.equal(created.code, 0, `${rt.name}: ${created.stderr}`);
+        const pid = (JSON.parse((await runRuntime(rt, ['state', id])).stdout) as { pid: number }).pid;
+        assert.equal((await runRuntime(rt, ['start', id])).code, 0);
+        assert.ok(await waitFor(() => readFileSync(log, 'utf8').includes('startContainer')), `${rt.name}: no startContainer hook ran`);
+        assert.equal((await runRuntime(rt, ['delete', '--force', id])).code, 0);
+        got.set(rt.name, readLog(log, pid, id, bundle));
+      }
+      const at = (stage: string, ns: string, status: string, pid: string): Seen => ({ stage, ns, status, pid, id: 'its id', bundle: 'its bundle', annotations: { 'org.example.key': 'value' } });
+      const expected = [
+        at('prestart', 'host', 'creating', 'host'), at('createRuntime', 'host', 'creating', 'host'),
+        at('createContainer', 'container', 'creating', '1'), at('startContainer', 'container', 'created', '1'),
+        at('poststart', 'host', 'running', 'host'), at('poststop', 'host', 'stopped', 'none'),
+      ];
+      // berth-runtime follows the spec: poststart after the program started, during `start`.
+      assert.deepEqual(got.get('berth-runtime'), expected);
+      // runc 1.1 runs poststart during `create`, before startContainer, with status "created" (moved to
+      // `start` in runc 1.2, opencontainers/runc#5186; crun always did so): the same hooks otherwise.
+      const runc = got.get('runc')!;
+      const byStage = (l: Seen[]) => Object.fromEntries(l.map((x) => [x.stage, x.stage === 'poststart' ? { ...x, status: '-' } : x]));
+      assert.deepEqual(byStage(runc), byStage(expected));
+    });
+
+    it('a failing hook fails create with runc\'s message and leaves nothing behind: an exit status, a timeout, a missing program', async () => {
+      const cases: [string, Config['hooks']][] = [
+        ['exit status', { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] }],
+        ['timeout', { prestart: [{ path: '/bin/sleep', args: ['sleep', '10'], timeout: 1 }] }],
+        ['missing program', { createContainer: [{ path: '/no/such/hook' }] }],
+      ];
+      for (const [what, hooks] of cases) {
+        const config = structuredClone(baseConfig);
+        config.process.args = ['true'];
+        config.hooks = hooks;
+        const bundle = makeBundle(dir, `hook-fails-${what.replace(/ /g, '-')}`, config);
+        const said = new Map<string, string>();
+        for (const rt of rts) {
+          const id = uniqueId('hf');
+          ids.add(id);
+          const r = await runRuntime(rt, ['create', '--bundle', bundle, id]);
+          assert.equal(r.code, 1, `${rt.name} (${what}): ${r.stderr}`);
+          said.set(rt.name, (/msg="(?:runc|berth-runtime) create failed: (.*)"/.exec(r.stderr)?.[1] ?? r.stderr));
+          assert.equal(existsSync(join(rt.root, id)), false, `${rt.name} left its state`);
+          assert.deepEqual(leftoverCgroups(id), [], `${rt.name} left cgroups`);
+        }
+        assert.match(said.get('runc')!, /error running hook #0: /);
+        assert.equal(said.get('berth-runtime'), said.get('runc'), what);
+      }
+    });
+  });
 
   describe('with a running container', () => {
     const running = new Map<string, string>();

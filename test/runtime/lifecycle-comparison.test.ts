@@ -380,7 +380,6 @@ describe('berth-runtime answers the lifecycle, exec, console and list as runc do
     const berth = rts.find((r) => r.name === 'berth-runtime')!;
     const cases: { change: (c: Config) => void; flags?: string[]; says: RegExp }[] = [
       { change: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }), says: /SCMP_ACT_NOTIFY needs a seccomp agent/ },
-      { change: (c) => (c.hooks = { prestart: [{ path: '/bin/true' }] }), says: /does not run hooks: the config has prestart hooks/ },
       { change: (c) => c.linux.namespaces.push({ type: 'user' }), says: /does not support user namespaces/ },
       { change: () => {}, flags: ['--no-pivot'], says: /--no-pivot is not supported/ },
       { change: (c) => (c.process.terminal = true), says: /cannot allocate tty if berth-runtime will detach without setting console socket/ },

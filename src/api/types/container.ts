@@ -76,6 +76,9 @@ export interface MountSpec {
   Type?: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster';
   ReadOnly?: boolean;
   Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean; CreateMountpoint?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> | null; DriverConfig?: { Name?: string; Options?: Record<string, string> | null } | null };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
 export interface HostConfig {

@@ -5,4 +5,6 @@ export * from './system.js';
 export * from './stream.js';
 export * from './registry.js';
 export * from './stats.js';
+export * from './volume.js';
+export * from './network.js';
 export * from './archive.js';

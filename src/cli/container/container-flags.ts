@@ -2,6 +2,8 @@ import type { BerthCommand } from '../berth-command.js';
 import { collect, parseIntFlag } from '../options/collect.js';
 import { flagParser } from '../options/flag-value-error.js';
 import { parseRamBytes } from '../options/parse-ram-bytes.js';
+import { parseMountSpec } from '../options/parse-mount-spec.js';
+import type { MountSpec } from '../../api/types/index.js';
 import { parseNanoCpus } from '../options/parse-nano-cpus.js';
 import type { HealthFlags } from '../options/parse-health-flags.js';
 
@@ -21,6 +23,8 @@ export interface ContainerFlags extends HealthFlags {
   labelFile?: string[];
   network?: string;
   net?: string;
+  networkAlias?: string[];
+  ip?: string;
   hostname?: string;
   domainname?: string;
   runtime?: string;
@@ -42,6 +46,8 @@ export interface ContainerFlags extends HealthFlags {
   expose?: string[];
   volume?: string[];
   tmpfs?: string[];
+  mount?: MountSpec[];
+  volumesFrom?: string[];
   platform?: string;
   addHost?: string[];
   dns?: string[];
@@ -84,6 +90,8 @@ export function addContainerFlags(cmd: BerthCommand): void {
     .option('--label-file <list>', 'Read in a line delimited file of labels', collect)
     .option('--network <network>', 'Connect a container to a network')
     .option('--net <network>', 'Connect a container to a network')
+    .option('--network-alias <list>', 'Add network-scoped alias for the container', collect)
+    .option('--ip <string>', 'IPv4 address (e.g., 172.30.100.104)')
     .option('-h, --hostname <string>', 'Container host name')
     .option('--domainname <string>', 'Container NIS domain name')
     .option('--runtime <string>', 'Runtime to use for this container')
@@ -105,6 +113,8 @@ export function addContainerFlags(cmd: BerthCommand): void {
     .option('--expose <list>', 'Expose a port or a range of ports', collect)
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', flagParser('--mount', (v: string, prev: MountSpec[] | undefined) => [...(prev ?? []), parseMountSpec(v)]))
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect)
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect)
     .option('--dns <list>', 'Set custom DNS servers', collect)

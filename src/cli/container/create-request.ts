@@ -95,6 +95,9 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
   const networkMode = flags.network ?? flags.net ?? 'default';
   const endpoints: Record<string, EndpointSettingsBody> = {};
   if (networkMode === 'default') endpoints['default'] = emptyEndpoint();
+  if (flags.networkAlias?.length || flags.ip) {
+    endpoints[networkMode] = { ...emptyEndpoint(), Aliases: flags.networkAlias ?? null, IPAMConfig: flags.ip ? { IPv4Address: flags.ip } : null };
+  }
 
   const stopSignal = flags.stopSignal;
   const healthcheck = parseHealthFlags(flags);
@@ -129,7 +132,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
       RestartPolicy: restartPolicy,
       AutoRemove: Boolean(flags.rm),
       VolumeDriver: '',
-      VolumesFrom: null,
+      VolumesFrom: flags.volumesFrom ?? null,
       ConsoleSize: ctx.consoleSize,
       CapAdd: flags.capAdd ? flags.capAdd.map(normalizeCapability) : null,
       CapDrop: flags.capDrop ? flags.capDrop.map(normalizeCapability) : null,
@@ -149,6 +152,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
       ReadonlyRootfs: Boolean(flags.readOnly),
       SecurityOpt: flags.securityOpt ?? null,
       ...(Object.keys(tmpfs).length > 0 && { Tmpfs: sortedKeys(tmpfs) }),
+      ...(flags.mount?.length && { Mounts: flags.mount }),
       UTSMode: flags.uts ?? '',
       UsernsMode: flags.userns ?? '',
       ShmSize: flags.shmSize ?? 0,

@@ -1,4 +1,4 @@
-import type { DiskUsage } from '../../api/types/index.js';
+import type { DiskUsage, Volume } from '../../api/types/index.js';
 import { newCommand, type BerthCommand } from '../berth-command.js';
 import type { CliContext } from '../cli-context.js';
 import { humanSize } from '../format/human-size.js';
@@ -19,11 +19,14 @@ export function diskUsageRows(df: DiskUsage): Record<string, string | number>[] 
   for (const i of df.Images) if (i.Containers !== 0 && i.SharedSize !== -1) used += (i.VirtualSize ?? i.Size) - i.SharedSize;
   const containers = df.Containers as { State?: string; SizeRw?: number }[];
   const rw = containers.reduce((a, c) => a + (c.SizeRw ?? 0), 0);
+  const volumes = df.Volumes as Volume[];
+  const volumeBytes = volumes.reduce((a, v) => a + (v.UsageData?.Size ?? 0), 0);
+  const unusedVolumeBytes = volumes.filter((v) => !v.UsageData?.RefCount).reduce((a, v) => a + (v.UsageData?.Size ?? 0), 0);
   const idle = containers.filter((c) => c.State !== 'running').reduce((a, c) => a + (c.SizeRw ?? 0), 0);
   return [
     { Type: 'Images', TotalCount: df.Images.length, Active: df.Images.filter((i) => i.Containers > 0).length, Size: humanSize(df.LayersSize), Reclaimable: reclaimable(df.LayersSize - used, df.LayersSize) },
     { Type: 'Containers', TotalCount: containers.length, Active: containers.filter((c) => c.State === 'running').length, Size: humanSize(rw), Reclaimable: reclaimable(idle, rw) },
-    { Type: 'Local Volumes', TotalCount: df.Volumes.length, Active: 0, Size: humanSize(0), Reclaimable: humanSize(0) },
+    { Type: 'Local Volumes', TotalCount: volumes.length, Active: volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length, Size: humanSize(volumeBytes), Reclaimable: reclaimable(unusedVolumeBytes, volumeBytes) },
     { Type: 'Build Cache', TotalCount: df.BuildCache.length, Active: 0, Size: humanSize(0), Reclaimable: humanSize(0) },
   ];
 }

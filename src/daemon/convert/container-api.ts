@@ -4,6 +4,8 @@ import { unixSeconds, ZERO_TIME } from '../../common/time.js';
 import type * as Api from '../../api/types/index.js';
 import type { ContainerConfig, ContainerRecord, HostConfig } from '../../container/container.js';
 import type { CreateOptions } from '../../container/container-service.js';
+import { fromApiMounts, toApiMountPoints, toApiMounts } from './mount-api.js';
+import { toApiNetworks, toApiNetworkSettings, toApiPortList, type NetworkView } from './network-settings-api.js';
 
 /** Docker's Cmd/Entrypoint: an array, a string (shell-less split by the old API), or null. */
 function argv(v: string[] | string | null | undefined): string[] | null | undefined {
@@ -75,13 +77,13 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
   }
   const hostConfig: Partial<HostConfig> = {
     autoRemove: h.AutoRemove ?? false,
-    // Until bridge networks exist, the default network is a namespace of the container's own.
-    networkMode: ['', 'default', 'bridge'].includes(net) ? 'none' : net,
+    networkMode: net || 'default',
     ...(h.Runtime ? { runtime: h.Runtime } : {}),
     restartPolicy: { name: rp.Name ?? 'no', maximumRetryCount: rp.MaximumRetryCount ?? 0 },
     // An empty type is the daemon's default driver, chosen at create.
     logConfig: { type: h.LogConfig?.Type ?? '', config: h.LogConfig?.Config ?? {} },
     binds: strings(h.Binds, 'Binds'),
+    mounts: fromApiMounts(h.Mounts),
     privileged: h.Privileged ?? false,
     readonlyRootfs: h.ReadonlyRootfs ?? false,
     capAdd: strings(h.CapAdd, 'CapAdd'),
@@ -128,7 +130,12 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
   if (hostConfig.autoRemove && rp.Name && rp.Name !== 'no') {
     throw new InvalidArgument('can\'t create \'AutoRemove\' container with restart policy');
   }
-  return { name, config, hostConfig };
+  const endpoints: NonNullable<CreateOptions['endpoints']> = {};
+  for (const [net, e] of Object.entries(b.NetworkingConfig?.EndpointsConfig ?? {})) {
+    const ipam = (e?.IPAMConfig ?? {}) as { IPv4Address?: string };
+    endpoints[net] = { aliases: strings(e?.Aliases ?? [], 'Aliases'), ipv4Address: ipam.IPv4Address ?? '' };
+  }
+  return { name, config, hostConfig, endpoints };
 }
 
 const set = (keys: string[]) => (keys.length ? Object.fromEntries(keys.map((k) => [k, {}])) : null);
@@ -164,6 +171,7 @@ export function toApiConfig(c: ContainerConfig): Api.ContainerConfig {
 export function toApiHostConfig(h: HostConfig): Api.HostConfig {
   return {
     Binds: h.binds.length ? h.binds : null,
+    ...((h.mounts ?? []).length ? { Mounts: toApiMounts(h.mounts) } : {}),
     ContainerIDFile: '',
     LogConfig: { Type: h.logConfig.type, Config: h.logConfig.config },
     NetworkMode: h.networkMode,
@@ -277,23 +285,13 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   }
 }
 
-function networks(h: HostConfig): Record<string, Api.EndpointSettings> {
-  const mode = h.networkMode === 'host' ? 'host' : h.networkMode === 'none' ? 'none' : '';
-  if (!mode) return {};
-  return {
-    [mode]: {
-      IPAMConfig: null, Links: null, Aliases: null, NetworkID: mode, EndpointID: '', Gateway: '', IPAddress: '',
-      IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
-    },
-  };
-}
-
 export interface InspectExtras {
   paths: { hosts: string; hostname: string; resolvConf: string; log: string };
   graphDriverData: Record<string, string> | null;
   execIds: string[];
   sizeRw?: number;
   sizeRootFs?: number;
+  networks: NetworkView;
 }
 
 export function toApiInspect(rec: ContainerRecord, x: InspectExtras): Api.ContainerInspect {
@@ -320,14 +318,9 @@ export function toApiInspect(rec: ContainerRecord, x: InspectExtras): Api.Contai
     GraphDriver: { Name: 'overlay2', Data: x.graphDriverData },
     ...(x.sizeRw !== undefined ? { SizeRw: x.sizeRw } : {}),
     ...(x.sizeRootFs !== undefined ? { SizeRootFs: x.sizeRootFs } : {}),
-    Mounts: [],
+    Mounts: toApiMountPoints(rec.mountPoints),
     Config: toApiConfig(rec.config),
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, Ports: {},
-      SandboxKey: '', SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: networks(rec.hostConfig),
-    },
+    NetworkSettings: toApiNetworkSettings(rec, x.networks, isRunning(rec)),
   };
 }
 
@@ -336,7 +329,12 @@ function commandOf(rec: ContainerRecord): string {
   return [rec.path, ...rec.args].join(' ');
 }
 
-export function toApiSummary(rec: ContainerRecord, size?: { rw: number; rootFs: number }, now = Date.now()): Api.ContainerSummary {
+function isRunning(rec: ContainerRecord): boolean {
+  return ['running', 'paused', 'restarting'].includes(rec.state.status);
+}
+
+export function toApiSummary(rec: ContainerRecord, o: { size?: { rw: number; rootFs: number }; now?: number; networks: NetworkView }): Api.ContainerSummary {
+  const { size, now = Date.now() } = o;
   return {
     Id: rec.id,
     Names: [`/${rec.name}`],
@@ -344,13 +342,13 @@ export function toApiSummary(rec: ContainerRecord, size?: { rw: number; rootFs: 
     ImageID: rec.imageId,
     Command: commandOf(rec),
     Created: unixSeconds(rec.created),
-    Ports: [],
+    Ports: toApiPortList(rec, o.networks, isRunning(rec)),
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootFs } : {}),
     Labels: rec.config.labels,
     State: rec.state.status,
     Status: statusText(rec, now),
     HostConfig: { NetworkMode: rec.hostConfig.networkMode },
-    NetworkSettings: { Networks: networks(rec.hostConfig) },
-    Mounts: [],
+    NetworkSettings: { Networks: toApiNetworks(rec, o.networks) },
+    Mounts: toApiMountPoints(rec.mountPoints),
   };
 }

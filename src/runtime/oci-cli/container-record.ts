@@ -2,8 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../../common/atomic-write.js';
 import { Conflict, InvalidArgument, isNotFoundError, NotFound } from '../../common/errors.js';
-import type { OciNamespaceType, OciProcess } from '../../oci/runtime-spec.js';
+import type { OciHooks, OciNamespaceType, OciProcess } from '../../oci/runtime-spec.js';
 import type { CgroupSetup } from '../cgroups.js';
+import { stateJson } from '../hook-records.js';
 import type { ContainerStatus } from './container-status.js';
 
 /**
@@ -43,6 +44,8 @@ export interface ContainerRecord {
   privatePidNamespace: boolean;
   /** The config's process, as `exec` takes its defaults from it (config.json may change after create). */
   process: OciProcess;
+  /** The hooks run after create: poststart by `start` (or `run`), poststop by `delete`. */
+  hooks?: Pick<OciHooks, 'poststart' | 'poststop'>;
 }
 
 /** The runtime-spec version berth-runtime implements, reported in every state. */
@@ -89,4 +92,10 @@ export function makeContainerDir(root: string, id: string): string {
     throw err;
   }
   return dir;
+}
+
+/** The state JSON a hook reads, at `status` (without a pid once stopped, as runc gives it). */
+export function recordState(rec: ContainerRecord, status: 'running' | 'stopped'): string {
+  const base = { ociVersion: rec.ociVersion, id: rec.id, bundle: rec.bundle, ...(rec.annotations ? { annotations: rec.annotations } : {}) };
+  return stateJson(base, status, status === 'stopped' ? undefined : rec.pid);
 }

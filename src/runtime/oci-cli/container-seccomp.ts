@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isNotFoundError } from '../../common/errors.js';
 import type { OciSpec } from '../../oci/runtime-spec.js';
-import { insertSeccomp } from '../seccomp/insert-seccomp.js';
 import { SeccompCompiler } from '../seccomp/seccomp-compiler.js';
 
 /** The container's compiled filter, in its directory: what its execs load (config.json may change after create). */
@@ -11,26 +10,23 @@ const PROGRAM_FILE = 'seccomp.bpf';
 const CACHE_DIR = '@seccomp';
 
 /**
- * The plan with the config's seccomp filter in it (compiled, or found compiled by an earlier
- * command), and the program kept in the container's directory for `exec`. Without a seccomp
- * section, the plan as it is.
+ * The config's seccomp filter as a BPF program (compiled, or found compiled by an earlier
+ * command), kept in the container's directory for `exec`; undefined without a seccomp section.
  */
-export async function withContainerSeccomp(plan: Buffer, spec: OciSpec, opts: { root: string; dir: string }): Promise<Buffer> {
+export async function containerSeccomp(spec: OciSpec, opts: { root: string; dir: string }): Promise<Buffer | undefined> {
   const section = spec.linux?.seccomp;
-  if (!section) return plan;
+  if (!section) return undefined;
   const program = await new SeccompCompiler({ cacheDir: join(opts.root, CACHE_DIR) }).compile(section);
   writeFileSync(join(opts.dir, PROGRAM_FILE), program, { mode: 0o600 });
-  return insertSeccomp(plan, program, spec.process?.noNewPrivileges === true);
+  return program;
 }
 
-/** An exec's plan under its container's filter, as runc execs run. */
-export function withExecSeccomp(plan: Buffer, noNewPrivileges: boolean, dir: string): Buffer {
-  let program: Buffer;
+/** The filter an exec runs under: its container's, as runc execs run; undefined when it has none. */
+export function execSeccomp(dir: string): Buffer | undefined {
   try {
-    program = readFileSync(join(dir, PROGRAM_FILE));
+    return readFileSync(join(dir, PROGRAM_FILE));
   } catch (err) {
-    if (isNotFoundError(err)) return plan;
+    if (isNotFoundError(err)) return undefined;
     throw err;
   }
-  return insertSeccomp(plan, program, noNewPrivileges);
 }

@@ -8,7 +8,7 @@ import { PlanOp } from '../plan-codes.js';
 import { RecordWriter } from '../record-writer.js';
 import { hostCgroupHierarchies } from './cgroup-hierarchies.js';
 import { containerCgroups } from './container-cgroups.js';
-import { withContainerSeccomp } from './container-seccomp.js';
+import { containerSeccomp } from './container-seccomp.js';
 import { type ContainerRecord, EXEC_FIFO, makeContainerDir, RUNTIME_SPEC_VERSION, validateId, writeRecord } from './container-record.js';
 import { destroyContainer } from './destroy-container.js';
 import { loadBundle } from './load-bundle.js';
@@ -80,6 +80,9 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
     namespaces: namespaces.map((n) => n.type),
     privatePidNamespace: namespaces.some((n) => n.type === 'pid' && !n.path),
     process: spec.process!,
+    ...(spec.hooks?.poststart?.length || spec.hooks?.poststop?.length
+      ? { hooks: { ...(spec.hooks.poststart ? { poststart: spec.hooks.poststart } : {}), ...(spec.hooks.poststop ? { poststop: spec.hooks.poststop } : {}) } }
+      : {}),
   };
   let runner: RunningRunner | undefined;
   try {
@@ -88,14 +91,17 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
     // Node cannot make a fifo: the init makes it first thing, while it still sees the host's /run.
     const pre = new RecordWriter();
     if (req.startFifo) pre.record(PlanOp.BP_MKNOD, { u32: S_IF.FIFO | 0o622 }, { u32: 0 }, { u32: 0 }, { u32: 0 }, { u32: 0 }, fifo);
+    const seccomp = await containerSeccomp(prepared, { root, dir });
     const { plan } = compileInitPlan(prepared, {
       cgroups: cg.layout,
+      hookState: { ociVersion: RUNTIME_SPEC_VERSION, id: req.id, bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) },
       ...(req.startFifo ? { startFifo: fifo } : {}),
       ...(req.consoleSocket ? { consoleSocket: resolve(req.consoleSocket) } : {}),
+      ...(seccomp ? { seccomp } : {}),
     });
-    const full = Buffer.concat([pre.toBuffer(), cg.extraRecords, await withContainerSeccomp(plan, prepared, { root, dir })]);
+    const full = Buffer.concat([pre.toBuffer(), cg.extraRecords, plan]);
     ctx.log.debug(`container "${req.id}": plan of ${full.length} bytes, cgroup ${cg.path}`);
-    runner = await spawnRunner(full, { wait: req.wait });
+    runner = await spawnRunner(full, { wait: req.wait, ...(spec.hooks ? { hooks: spec.hooks } : {}) });
     ctx.log.debug(`container "${req.id}": init pid ${runner.pid}`);
     rec.pid = runner.pid;
     // A process that is already gone has no start time: the container then reads as stopped.
@@ -113,7 +119,7 @@ export async function createContainer(ctx: CommandContext, req: CreateRequest): 
       }
       await runner.exited;
     }
-    await destroyContainer(rec, { root, layout }).catch((e: unknown) => ctx.log.warn(`cleaning up after a failed create: ${String(e)}`));
+    await destroyContainer(rec, { root, layout, warn: (m) => ctx.log.warn(m) }).catch((e: unknown) => ctx.log.warn(`cleaning up after a failed create: ${String(e)}`));
     throw err;
   }
 }

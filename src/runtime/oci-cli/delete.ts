@@ -34,7 +34,7 @@ export const deleteCommand: OciCommand = {
     const status = containerStatus(root, rec);
     if (status === 'created' || (force && status !== 'stopped')) await killAndWait(rec, { root, layout });
     else if (status !== 'stopped') throw new Conflict(`cannot delete container ${id} that is not stopped: ${status}`);
-    await destroyContainer(rec, { root, layout });
+    await destroyContainer(rec, { root, layout, warn: (m) => ctx.log.warn(m) });
     return 0;
   },
 };

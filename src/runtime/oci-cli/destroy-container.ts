@@ -1,7 +1,8 @@
 import { rm, rmdir } from 'node:fs/promises';
 import { errnoCode, Internal } from '../../common/errors.js';
 import { cgroupPids, type CgroupLayout, setFrozen } from '../cgroups.js';
-import { type ContainerRecord, containerDir } from './container-record.js';
+import { type ContainerRecord, containerDir, recordState } from './container-record.js';
+import { runHooksWarning } from './run-hooks.js';
 import { containerStatus } from './container-status.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -52,16 +53,20 @@ async function removeCgroup(dir: string): Promise<void> {
 }
 
 /**
- * Undoes a create once the init is gone: processes left in the cgroup die first when the container
+ * Undoes a create once the init is gone, then runs the poststop hooks: processes left in the cgroup die first when the container
  * has no pid namespace of its own (with one, the kernel killed them with the init), then the
  * cgroups and the state directory go.
  */
-export async function destroyContainer(rec: ContainerRecord, opts: { root: string; layout: CgroupLayout }): Promise<void> {
+export async function destroyContainer(rec: ContainerRecord, opts: { root: string; layout: CgroupLayout; warn?: (msg: string) => void }): Promise<void> {
   if (!rec.privatePidNamespace) await signalAllProcesses(rec, { layout: opts.layout, signal: 9 });
   // Deepest first: a nested cgroupsPath may list a directory and its parent.
   const leaves = [...new Set(rec.cgroupLeaves)].sort((a, b) => b.length - a.length);
   const results = await Promise.allSettled(leaves.map(removeCgroup));
   await rm(containerDir(opts.root, rec.id), { recursive: true, force: true });
+  // After the container is gone, as the spec orders; a failing one is only a warning.
+  if (rec.hooks?.poststop?.length) {
+    await runHooksWarning(rec.hooks.poststop, recordState(rec, 'stopped'), opts.warn ?? (() => {}));
+  }
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

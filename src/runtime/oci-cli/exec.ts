@@ -6,7 +6,7 @@ import { RecordWriter } from '../record-writer.js';
 import { CommandFailed } from './command-failed.js';
 import { consoleSocketFlag } from './create-flags.js';
 import { containerDir, readRecord } from './container-record.js';
-import { withExecSeccomp } from './container-seccomp.js';
+import { execSeccomp } from './container-seccomp.js';
 import { containerStatus } from './container-status.js';
 import { execProcess } from './exec-process.js';
 import { forwardSignals } from './forward-signals.js';
@@ -39,13 +39,10 @@ async function execInContainer(ctx: CommandContext, [id, ...args]: string[], fla
   if (!proc.terminal && socket) throw new InvalidArgument('cannot use console socket if berth-runtime will not allocate tty');
   const head = new RecordWriter();
   if (socket) head.record(PlanOp.BP_CONSOLE, resolve(socket));
+  const seccomp = execSeccomp(containerDir(root, rec.id));
   const plan = Buffer.concat([
     head.toBuffer(),
-    withExecSeccomp(
-      compileExecPlan(proc, { initPid: rec.pid, namespaces: rec.namespaces, cgroupProcs: rec.cgroupProcs }),
-      proc.noNewPrivileges === true,
-      containerDir(root, rec.id),
-    ),
+    compileExecPlan(proc, { initPid: rec.pid, namespaces: rec.namespaces, cgroupProcs: rec.cgroupProcs, ...(seccomp ? { seccomp } : {}) }),
   ]);
   const signals = detach ? undefined : forwardSignals();
   try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgument, NotImplemented } from '../../common/errors.js';
-import type { OciDeviceRule, OciHooks, OciSpec } from '../../oci/runtime-spec.js';
+import type { OciDeviceRule, OciSpec } from '../../oci/runtime-spec.js';
 import type { ContainerCgroups } from './container-cgroups.js';
 import { expandCgroupMounts } from './expand-cgroup-mounts.js';
 import { prepareProcess } from './prepare-process.js';
@@ -27,14 +27,11 @@ function isApparmorEnabled(): boolean {
 }
 
 /**
- * What the plan has no step for is refused, not skipped: a container without its prestart hooks
- * or its user namespace would run, but not as configured. An AppArmor profile is ignored where
+ * What the plan has no step for is refused, not skipped: a container without its user namespace
+ * would run, but not as configured. An AppArmor profile is ignored where
  * AppArmor is off, as runc ignores it.
  */
 function refuseUnsupported(spec: OciSpec): void {
-  for (const [kind, hooks] of Object.entries(spec.hooks ?? {}) as [keyof OciHooks, unknown[] | undefined][]) {
-    if (hooks && hooks.length > 0) throw new NotImplemented(`berth-runtime does not run hooks: the config has ${kind} hooks`);
-  }
   const linux = spec.linux ?? {};
   if (linux.namespaces?.some((n) => n.type === 'user') || linux.uidMappings?.length || linux.gidMappings?.length) {
     throw new NotImplemented('berth-runtime does not support user namespaces');

@@ -6,6 +6,7 @@ import { destroyContainer } from './destroy-container.js';
 import { forwardSignals, type SignalForwarder } from './forward-signals.js';
 import type { CommandContext, OciCommand } from './oci-command.js';
 import type { ParsedFlags } from './parse-flags.js';
+import { runPoststart } from './start-container.js';
 
 /**
  * `run [-d] [--bundle DIR] [--pid-file F] [--console-socket S] <id>`: create and start in one go,
@@ -51,9 +52,16 @@ async function runContainer(ctx: CommandContext, id: string, flags: ParsedFlags,
   } catch (err) {
     throw CommandFailed.wrap('berth-runtime run failed', err);
   }
+  try {
+    await runPoststart(ctx.global.root, created.rec);
+  } catch (err) {
+    // The hook stopped the container: nothing of it stays, as after a failed create.
+    await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout(), warn: (m) => ctx.log.warn(m) }).catch(() => {});
+    throw CommandFailed.wrap('berth-runtime run failed', err);
+  }
   if (!signals) return 0;
   signals.attach(created.runner.child);
   const status = await created.runner.exited;
-  if (!flags.bool('keep')) await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout() });
+  if (!flags.bool('keep')) await destroyContainer(created.rec, { root: ctx.global.root, layout: hostCgroupLayout(), warn: (m) => ctx.log.warn(m) });
   return status;
 }

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Internal } from '../../common/errors.js';
-import { ShimMsg } from '../plan-codes.js';
+import type { OciHooks } from '../../oci/runtime-spec.js';
+import { PlanOp, ShimMsg } from '../plan-codes.js';
 import { MessageReader } from '../record-writer.js';
 import { decodeFailure, describeFailure, type SpawnFailure } from '../spawn-failure.js';
 
@@ -13,8 +14,9 @@ const RUNNER = join(dirname(fileURLToPath(import.meta.url)), '../../../../native
 
 /** The process could not be started: what failed, worded as runc words it. */
 export class StartFailed extends Internal {
-  constructor(readonly failure: SpawnFailure) {
-    super(`unable to start container process: ${describeFailure(failure)}`);
+  constructor(readonly failure: SpawnFailure, hooks?: OciHooks) {
+    const during = failure.op === PlanOp.BP_HOOK ? 'error during container init: ' : '';
+    super(`unable to start container process: ${during}${describeFailure(failure, hooks)}`);
   }
 }
 
@@ -40,7 +42,7 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
  * With `wait`, the runner stays the process's parent and forwards signals; it gets a session of
  * its own so that a terminal's ^C reaches the process once, through us, not also directly.
  */
-export function spawnRunner(plan: Buffer, opts: { wait: boolean }): Promise<RunningRunner> {
+export function spawnRunner(plan: Buffer, opts: { wait: boolean; hooks?: OciHooks }): Promise<RunningRunner> {
   const child = spawn(RUNNER, opts.wait ? ['--wait'] : [], { stdio: [0, 1, 2, 'pipe', 'pipe'], detached: opts.wait });
   // Resolves, never rejects: a failed spawn is reported through the start promise.
   const exited = new Promise<number>((resolve) => {
@@ -71,7 +73,7 @@ export function spawnRunner(plan: Buffer, opts: { wait: boolean }): Promise<Runn
           settle(() => resolve({ pid, child, exited }));
         } else if (m.kind === ShimMsg.BM_START_FAILED) {
           const failure = decodeFailure(m.payload);
-          settle(() => reject(new StartFailed(failure)));
+          settle(() => reject(new StartFailed(failure, opts.hooks)));
         } else {
           settle(() => reject(new Internal(`berth-runner sent message ${m.kind}, expected BM_STARTED or BM_START_FAILED`)));
         }

@@ -2,9 +2,12 @@ import { constants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Conflict } from '../../common/errors.js';
-import { type ContainerRecord, containerDir, EXEC_FIFO } from './container-record.js';
+import { hostCgroupLayout } from '../cgroups.js';
+import { type ContainerRecord, containerDir, EXEC_FIFO, recordState } from './container-record.js';
 import { containerStatus } from './container-status.js';
+import { killAndWait } from './destroy-container.js';
 import { isSameProcessAlive } from './proc-stat.js';
+import { runHooks } from './run-hooks.js';
 
 /**
  * Lets a created container's init go on to its program: the init blocks opening the exec fifo for
@@ -40,4 +43,18 @@ export async function startContainer(root: string, rec: ContainerRecord): Promis
   }
   if (data.length === 0) throw new Conflict('container process is already dead');
   await unlink(fifo);
+}
+
+/**
+ * The poststart hooks, once the program runs and before `start` (or `run`) returns. One that
+ * fails stops the container, as the spec says, and the command fails with its error.
+ */
+export async function runPoststart(root: string, rec: ContainerRecord): Promise<void> {
+  if (!rec.hooks?.poststart?.length) return;
+  try {
+    await runHooks(rec.hooks.poststart, recordState(rec, 'running'));
+  } catch (err) {
+    await killAndWait(rec, { root, layout: hostCgroupLayout() }).catch(() => {});
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { readRecord } from './container-record.js';
 import type { OciCommand } from './oci-command.js';
-import { startContainer } from './start-container.js';
+import { runPoststart, startContainer } from './start-container.js';
 
 /** `start <id>`: let a created container run its program. */
 export const startCommand: OciCommand = {
@@ -11,7 +11,9 @@ export const startCommand: OciCommand = {
   args: { min: 1, max: 1 },
   interspersed: true,
   async run(ctx, [id]) {
-    await startContainer(ctx.global.root, readRecord(ctx.global.root, id!));
+    const rec = readRecord(ctx.global.root, id!);
+    await startContainer(ctx.global.root, rec);
+    await runPoststart(ctx.global.root, rec);
     return 0;
   },
 };

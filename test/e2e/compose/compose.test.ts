@@ -1,0 +1,117 @@
+/**
+ * Debian's docker-compose (1.29, through docker-py) runs a two-service project against berthd
+ * unchanged: a user network with DNS by service name, a named volume, a published port and
+ * depends_on; up -d, ps, logs, exec, restart, down -v.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { run } from '../../kit/run.js';
+import { TestDaemon } from '../../kit/test-daemon.js';
+
+const COMPOSE = '/usr/bin/docker-compose';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpGet(port: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.end();
+  });
+}
+
+describe('docker-compose runs a project unchanged', { skip: !existsSync(COMPOSE) && 'docker-compose is not installed' }, () => {
+  let d: TestDaemon;
+  let dir: string;
+  let port: number;
+  const project = 'berthcompose';
+  const compose = (args: string[]) => run(COMPOSE, ['-p', project, ...args], { cwd: dir, env: { DOCKER_HOST: d.host, COMPOSE_INTERACTIVE_NO_CLI: '1' }, timeoutMs: 90_000 });
+  const ok = async (args: string[]) => {
+    const r = await compose(args);
+    assert.equal(r.code, 0, `docker-compose ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+
+  before(async () => {
+    d = await TestDaemon.start();
+    dir = await mkdtemp(join(tmpdir(), 'berth-compose-'));
+    port = await freePort();
+    await writeFile(join(dir, 'docker-compose.yml'), `version: "3.8"
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo served-from-volume > /www/index.html; exec httpd -f -p 80 -h /www"]
+    volumes: ["www:/www"]
+    ports: ["127.0.0.1:${port}:80"]
+    depends_on: [db]
+  db:
+    image: busybox
+    command: ["sh", "-c", "echo db-ready; exec httpd -f -p 8080 -h /etc"]
+volumes:
+  www: {}
+`);
+  });
+
+  after(async () => {
+    if (d && dir) await compose(['down', '-v', '--timeout', '1']).catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+    await d?.cleanup();
+  });
+
+  test('up -d starts db before web, on the project network, with the port published', async () => {
+    await ok(['up', '-d']);
+    const ps = await ok(['ps']);
+    assert.match(ps, new RegExp(`${project}_web_1 .* Up .*127\\.0\\.0\\.1:${port}->80/tcp`));
+    assert.match(ps, new RegExp(`${project}_db_1 .* Up`));
+    let got = { status: 0, body: '' };
+    for (let i = 0; i < 50 && got.status !== 200; i++) {
+      got = await httpGet(port).catch(() => ({ status: 0, body: '' }));
+      if (got.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(got, { status: 200, body: 'served-from-volume\n' });
+  });
+
+  test('web reaches db by its service name; exec and logs work', async () => {
+    const r = await compose(['exec', '-T', 'web', 'wget', '-q', '-O', '-', 'http://db:8080/hostname']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.trim().length > 0);
+    assert.match(await ok(['logs', 'db']), /db-ready/);
+  });
+
+  test('restart keeps the volume\'s data and the port', async () => {
+    await ok(['restart', '--timeout', '1']);
+    let got = { status: 0, body: '' };
+    for (let i = 0; i < 50 && got.status !== 200; i++) {
+      got = await httpGet(port).catch(() => ({ status: 0, body: '' }));
+      if (got.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(got.body, 'served-from-volume\n');
+  });
+
+  test('down -v removes the containers, the network and the volume', async () => {
+    await ok(['down', '-v', '--timeout', '1']);
+    assert.equal((await d.docker(['ps', '-aq'])).stdout, '');
+    assert.doesNotMatch((await d.docker(['network', 'ls'])).stdout, new RegExp(`${project}_default`));
+    assert.doesNotMatch((await d.docker(['volume', 'ls'])).stdout, new RegExp(`${project}_www`));
+  });
+});
