@@ -11,6 +11,7 @@ import { measureExec } from './measure-exec.js';
 import { measureHundred } from './measure-hundred.js';
 import { measureImages } from './measure-images.js';
 import { measureLogs } from './measure-logs.js';
+import { measureOperations } from './measure-operations.js';
 import { measureParallel } from './measure-parallel.js';
 import { measureRun } from './measure-run.js';
 import { measureRuntimes } from './measure-runtimes.js';
@@ -33,6 +34,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['30', '31', '32', '33'], what: 'networks: default bridge, -p, network create/rm, throughput through a published port', run: measureNetwork },
   { ids: ['34'], what: 'run with a named volume', run: measureVolumes },
   { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
+  { ids: ['50', '51'], what: 'operating containers: logs --tail of large rotated logs, the event stream', run: measureOperations },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

@@ -123,7 +123,8 @@ enum bp_shim_rec {
 	BS_START_ARG = 113,     /* argv entry of a command run after the create command succeeded (`runc start`) */
 	BS_PID_FILE = 114,      /* path: where the create command writes the container's pid */
 	BS_CONSOLE_SOCKET = 115,/* path: listen here for the pty master sent by an OCI runtime */
-	BS_CMD_WAITS = 116      /* (empty): the create command's own exit status is the process's (`runc exec` without -d) */
+	BS_CMD_WAITS = 116,     /* (empty): the create command's own exit status is the process's (`runc exec` without -d) */
+	BS_LOG_ROTATE = 117,    /* u64 max bytes per file | u32 files kept (current one included) | u32 compress (0|1) */
 };
 
 #define BS_ATTACH_STDIN 1u

@@ -41,6 +41,9 @@ int shim_config_parse(const uint8_t *buf, size_t len, struct shim_config *c)
 		case BS_STDIN: c->stdin_open = 1; break;
 		case BS_STDIN_ONCE: c->stdin_once = 1; break;
 		case BS_CMD_WAITS: c->cmd_waits = 1; break;
+		case BS_LOG_ROTATE:
+			rc = bp_u64(r, 0, &c->log_max_size) || bp_u32(r, 8, &c->log_max_files) || bp_u32(r, 12, &c->log_compress) ? -1 : 0;
+			break;
 		case BS_WINSIZE:
 			rc = bp_u16(r, 0, &c->rows) || bp_u16(r, 2, &c->cols) ? -1 : 0;
 			break;

@@ -2,11 +2,15 @@
 #include "log-writer.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static uint64_t now_ns(void)
 {
@@ -48,17 +52,102 @@ static void init_escape_table(void)
 	needs_escape['\\'] = 1;
 }
 
-int log_writer_open(struct log_writer *w, const char *path)
+int log_writer_open(struct log_writer *w, const char *path, const struct log_rotation *r)
 {
 	memset(w, 0, sizeof(*w));
+	w->max_size = r->max_size;
+	w->max_files = r->max_files ? r->max_files : 1;
+	w->compress = r->compress;
 	init_escape_table();
 	w->out.name = "stdout";
 	w->err.name = "stderr";
 	w->fd = -1;
 	if (!path)
 		return 0;
+	w->path = path;
 	w->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	return w->fd < 0 ? -1 : 0;
+	if (w->fd < 0)
+		return -1;
+	struct stat st;
+	w->size = fstat(w->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return 0;
+}
+
+static void rotated_name(char out[PATH_MAX], const char *path, unsigned i, int gz)
+{
+	snprintf(out, PATH_MAX, "%s.%u%s", path, i, gz ? ".gz" : "");
+}
+
+/* gzips src into dst (through dst.tmp, renamed when complete), then removes src. In a child. */
+static int gzip_file(const char *src, const char *dst)
+{
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return 1;
+	gzFile gz = gzopen(tmp, "wb6");
+	if (!gz)
+		return 1;
+	static char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (gzwrite(gz, buf, (unsigned)n) != (int)n)
+			return 1;
+	if (n < 0 || gzclose(gz) != Z_OK || rename(tmp, dst) < 0)
+		return 1;
+	return unlink(src) < 0;
+}
+
+/* Renames <path>.i[.gz] to <path>.i+1[.gz], whichever exists. */
+static void shift(const char *path, unsigned i)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	for (int gz = 0; gz < 2; gz++) {
+		rotated_name(from, path, i, gz);
+		rotated_name(to, path, i + 1, gz);
+		rename(from, to);
+	}
+}
+
+static void rotate(struct log_writer *w)
+{
+	/* A compression still running holds <path>.1: it ends before the names shift. */
+	if (w->compressor > 0) {
+		waitpid(w->compressor, NULL, 0);
+		w->compressor = 0;
+	}
+	w->size = 0;
+	if (w->max_files <= 1) {
+		if (ftruncate(w->fd, 0) < 0) {
+			/* a log that cannot shrink keeps growing: better than losing the container */
+		}
+		return;
+	}
+	char name[PATH_MAX];
+	for (int gz = 0; gz < 2; gz++) {
+		rotated_name(name, w->path, w->max_files - 1, gz);
+		unlink(name);
+	}
+	for (unsigned i = w->max_files - 2; i >= 1; i--)
+		shift(w->path, i);
+	rotated_name(name, w->path, 1, 0);
+	if (rename(w->path, name) < 0)
+		return;
+	int fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return; /* keeps writing to the renamed file */
+	dup2(fd, w->fd);
+	close(fd);
+	if (w->compress) {
+		char gzname[PATH_MAX];
+		rotated_name(gzname, w->path, 1, 1);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(gzip_file(name, gzname));
+		if (pid > 0)
+			w->compressor = pid;
+	}
 }
 
 /* One fixed scratch buffer that always holds at least one entry of a full-length line. */
@@ -130,6 +219,9 @@ static size_t entry_bound(size_t n)
 
 static void flush(struct log_writer *w, size_t len)
 {
+	if (w->max_size && w->size > 0 && w->size + len > w->max_size)
+		rotate(w);
+	w->size += len;
 	size_t off = 0;
 	while (off < len) {
 		ssize_t r = write(w->fd, w->buf + off, len - off);

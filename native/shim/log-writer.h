@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define LOG_LINE_MAX 16384
 
@@ -15,12 +16,28 @@ struct log_stream {
 
 struct log_writer {
 	int fd; /* -1: no log */
+	const char *path;
+	uint64_t size, max_size; /* bytes in the current file; 0: never rotate */
+	unsigned max_files;      /* files kept, the current one included */
+	int compress;            /* gzip rotated files (in a child, so output never waits for it) */
+	pid_t compressor;        /* the child compressing the last rotated file, or 0 */
 	struct log_stream out, err;
 	char *buf; /* encoded entries not yet written */
 	size_t cap, pos;
 };
 
-int log_writer_open(struct log_writer *w, const char *path);
+struct log_rotation {
+	uint64_t max_size; /* 0: never rotate */
+	unsigned max_files;
+	int compress;
+};
+
+/*
+ * Rotation as Docker's json-file does it: before a write would take the file past max_size, it
+ * becomes <path>.1 (older ones shift up to <path>.<max_files-1>, the oldest goes) and a new file
+ * starts; entries are never split across files. With compress, rotated files are <path>.N.gz.
+ */
+int log_writer_open(struct log_writer *w, const char *path, const struct log_rotation *r);
 /*
  * Appends a chunk of a stream's output: complete lines are encoded, the rest is kept. Encoded
  * entries are written when the buffer fills, and by log_writer_flush (the shim calls it whenever

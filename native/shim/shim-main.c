@@ -442,7 +442,7 @@ int main(int argc, char **argv)
 		res.state = BP_SPAWN_FAILED;
 		res.failure.sys = BP_SYS_PTY;
 		res.failure.err = errno;
-	} else if (log_writer_open(&s->log, s->cfg.log_path) < 0) {
+	} else if (log_writer_open(&s->log, s->cfg.log_path, &(struct log_rotation){ s->cfg.log_max_size, s->cfg.log_max_files, (int)s->cfg.log_compress }) < 0) {
 		res.state = BP_SPAWN_FAILED;
 		res.failure.sys = BP_SYS_OPEN;
 		res.failure.err = errno;

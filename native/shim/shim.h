@@ -27,6 +27,8 @@ struct attach_config {
 struct shim_config {
 	const char *id, *socket_path, *log_path, *exit_path, *oom_file, *pid_file, *console_socket;
 	int tty, stdin_open, stdin_once, cmd_waits;
+	uint64_t log_max_size; /* 0: no rotation */
+	uint32_t log_max_files, log_compress;
 	uint16_t rows, cols;
 	const char *rmdirs[MAX_RMDIR];
 	size_t nrmdirs;

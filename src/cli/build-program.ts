@@ -5,6 +5,8 @@ import { StatusError } from './status-error.js';
 import { attachCommand } from './container/attach.js';
 import { commitCommand } from './container/commit.js';
 import { createCommand } from './container/create.js';
+import { cpCommand } from './container/cp.js';
+import { diffCommand } from './container/diff.js';
 import { execCommand } from './container/exec.js';
 import { exportCommand } from './container/export.js';
 import { inspectCommand as containerInspectCommand } from './container/inspect.js';
@@ -46,6 +48,7 @@ import { networkLsCommand } from './network/ls.js';
 import { networkPruneCommand } from './network/prune.js';
 import { networkRmCommand } from './network/rm.js';
 import { systemDfCommand } from './system/df.js';
+import { eventsCommand } from './system/events.js';
 import { infoCommand } from './system/info.js';
 import { inspectCommand } from './system/inspect.js';
 import { versionCommand } from './system/version.js';
@@ -64,7 +67,9 @@ type CommandFactory = (ctx: CliContext) => BerthCommand;
 const CONTAINER_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [attachCommand, 'attach'],
   [commitCommand, 'commit'],
+  [cpCommand, 'cp'],
   [createCommand, 'create'],
+  [diffCommand, 'diff'],
   [execCommand, 'exec'],
   [exportCommand, 'export'],
   [containerInspectCommand, undefined],
@@ -126,6 +131,7 @@ const NETWORK_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
 
 const SYSTEM_COMMANDS: [CommandFactory, string | undefined, string[]?][] = [
   [systemDfCommand, undefined],
+  [eventsCommand, 'events'],
 ];
 
 const TOP_LEVEL_COMMANDS: CommandFactory[] = [inspectCommand, versionCommand, infoCommand, loginCommand, logoutCommand];

@@ -8,12 +8,24 @@ import type {
   ContainerTopResponse,
   ContainerUpdateRequest,
   ContainerWaitResponse,
+  ContainerPathStat,
+  FilesystemChange,
 } from '../api/types/index.js';
+import { PATH_STAT_HEADER } from '../api/types/index.js';
 import { isApiVersionAtLeast } from './api-version.js';
 import type { EngineConnection } from './engine-connection.js';
 import { encodeFilters, type Filters } from './filters.js';
 import type { HijackedConnection } from './hijacked-connection.js';
 import { escapePath } from './to-query-string.js';
+
+function decodePathStat(header: string | string[] | undefined): ContainerPathStat {
+  const text = Buffer.from(String(header ?? ''), 'base64').toString('utf8');
+  try {
+    return JSON.parse(text) as ContainerPathStat;
+  } catch {
+    throw new Error(`the daemon sent no valid ${PATH_STAT_HEADER} header`);
+  }
+}
 
 export interface ContainerListOptions {
   all?: boolean;
@@ -204,6 +216,32 @@ export class ContainerClient {
 
   prune(options: { filters?: Filters } = {}): Promise<ContainerPruneResponse> {
     return this.conn.callJson('POST', '/containers/prune', { query: { filters: encodeFilters(options.filters) } });
+  }
+
+  /** HEAD /containers/{id}/archive: what is at `path` (a symlink is not followed); throws when missing. */
+  async statPath(id: string, path: string): Promise<ContainerPathStat> {
+    const reply = await this.conn.call('HEAD', `/containers/${escapePath(id)}/archive`, { query: { path } });
+    reply.resume();
+    return decodePathStat(reply.headers[PATH_STAT_HEADER.toLowerCase()]);
+  }
+
+  /** GET /containers/{id}/archive: a tar of `path`, and its stat. */
+  async getArchive(id: string, path: string): Promise<{ stat: ContainerPathStat; tar: Readable }> {
+    const reply = await this.conn.call('GET', `/containers/${escapePath(id)}/archive`, { query: { path } });
+    return { stat: decodePathStat(reply.headers[PATH_STAT_HEADER.toLowerCase()]), tar: reply };
+  }
+
+  /** PUT /containers/{id}/archive: extracts a tar into the directory `path`. */
+  putArchive(id: string, path: string, tar: Readable, options: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
+    return this.conn.callVoid('PUT', `/containers/${escapePath(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: options.noOverwriteDirNonDir ? 'true' : undefined, copyUIDGID: options.copyUIDGID ? 'true' : undefined },
+      body: tar,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+  }
+
+  async changes(id: string): Promise<FilesystemChange[]> {
+    return (await this.conn.callJson<FilesystemChange[] | null>('GET', `/containers/${escapePath(id)}/changes`)) ?? [];
   }
 
   /** `t` is sent as given (including 0); `signal` only from API 1.42, which introduced it. */

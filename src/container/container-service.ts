@@ -23,6 +23,15 @@ import { buildSpec, resourcesOf } from './oci-spec-builder.js';
 import { parseSignal, SIGKILL, SIGTERM } from './signals.js';
 import type { Task, TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
+import { RestartScheduler, shouldRestart } from './restart-policy.js';
+import { mergeHealthcheck } from './healthcheck-config.js';
+import { logSettings, mergeLogConfig, type LogConfig, type LogSettings } from './log-config.js';
+import type { LifecycleListener } from './health-monitor.js';
+
+/** The attributes of a container's events, as dockerd sets them. */
+export function containerEventAttributes(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra };
+}
 import type { VolumeStore } from '../volume/volume-store.js';
 import { copyImageContent, isEmptyDir } from '../volume/copy-image-content.js';
 import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
@@ -76,6 +85,8 @@ export interface ContainerServiceOptions {
   networks: NetworkService;
   /** The static init of --init. */
   initBinary?: string;
+  /** The daemon's log-driver and log-opts. */
+  logDefaults?: LogConfig;
   volumes: VolumeStore;
 }
 
@@ -139,7 +150,7 @@ function mergeConfig(c: CreateOptions['config'], image: Image, id: string, hostH
     argsEscaped: c.argsEscaped ?? false,
     onBuild: c.onBuild ?? ic.OnBuild ?? null,
     shell: c.shell ?? ic.Shell ?? null,
-    healthcheck: c.healthcheck ?? null,
+    healthcheck: mergeHealthcheck(c.healthcheck, ic.Healthcheck),
   };
 }
 
@@ -158,8 +169,20 @@ export class ContainerService {
   private starting = new Set<string>();
   /** Per running container: the handling of its exit, once it has begun. */
   private exits = new Map<string, Promise<void>>();
+  /** Pending restarts of the restart policies, and their back-off. */
+  private restarts = new RestartScheduler();
+  /** Restarts by policy under way (a stop waits for one, then stops what it started). */
+  private policyStarts = new Map<string, Promise<void>>();
+  /** Containers a stop or kill is ending: their policy does not start them again (moby's ExitOnNext). */
+  private exitOnNext = new Set<string>();
+  private listeners: LifecycleListener[] = [];
 
   constructor(private readonly o: ContainerServiceOptions) {}
+
+  /** Adds a listener for starts and exits of containers' first processes (healthchecks). */
+  addLifecycleListener(l: LifecycleListener): void {
+    this.listeners.push(l);
+  }
 
   get store(): ContainerStore {
     return this.o.store;
@@ -177,17 +200,19 @@ export class ContainerService {
     return join(this.o.store.dir(id), `${id}-json.log`);
   }
 
+  /** Where the shim writes the container's output, and how it rotates it. */
+  private logOutput(rec: ContainerRecord): { logPath?: string; logRotation?: LogSettings['rotation'] } {
+    const s = logSettings(rec.hostConfig.logConfig);
+    return s.driver === 'none' ? {} : { logPath: this.logPath(rec.id), logRotation: s.rotation };
+  }
+
   private exitPath(id: string): string {
     return join(this.o.store.dir(id), 'exit-status');
   }
 
-  private event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
-    this.o.events.publish({
-      type: 'container',
-      action,
-      id: rec.id,
-      attributes: { ...rec.config.labels, image: rec.config.image, name: rec.name, ...extra },
-    });
+  /** Publishes a container event in dockerd's shape: the labels, image and name, then `extra`. */
+  event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.o.events.publish({ type: 'container', action, id: rec.id, attributes: containerEventAttributes(rec, extra) });
   }
 
   async create(opts: CreateOptions): Promise<{ id: string; warnings: string[] }> {
@@ -197,6 +222,8 @@ export class ContainerService {
     const runtime = opts.hostConfig.runtime || this.o.defaultRuntime;
     this.o.supervisor.driver(runtime); // an unknown runtime fails the create, as in Docker
     const hostConfig = defaultHostConfig(opts.hostConfig, runtime);
+    hostConfig.logConfig = mergeLogConfig(hostConfig.logConfig, this.o.logDefaults ?? { type: 'json-file', config: {} });
+    logSettings(hostConfig.logConfig);
     const net = hostConfig.networkMode;
     const networks = this.networksAtCreate(net, opts.endpoints ?? {});
     const config = mergeConfig(opts.config, image, id, this.o.hostHostname, net === 'host');
@@ -314,6 +341,10 @@ export class ContainerService {
     if (isRunningStatus(st) || this.starting.has(rec.id)) throw alreadyStarted();
     if (st === 'removing' || st === 'dead') throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
     this.starting.add(rec.id);
+    // A start by the user: the policy's count and back-off start over (as moby's resetRestartManager).
+    rec.restartCount = 0;
+    rec.manuallyStopped = false;
+    this.restarts.reset(rec.id);
     const attach = this.pendingAttach.get(rec.id) ?? [];
     this.pendingAttach.delete(rec.id);
     try {
@@ -367,7 +398,7 @@ export class ContainerService {
         spec,
         rootfsMount,
         runtime: rec.runtime,
-        logPath: this.logPath(rec.id),
+        ...this.logOutput(rec),
         exitPath: this.exitPath(rec.id),
         openStdin: rec.config.openStdin,
         stdinOnce: rec.config.stdinOnce,
@@ -380,6 +411,7 @@ export class ContainerService {
       status: 'running', pid: task.shim.pid, exitCode: 0, error: '', oomKilled: false,
       startedAt, finishedAt: rec.state.finishedAt,
     };
+    for (const l of this.listeners) l.started(rec, { adopted: false });
     // Before any await: the exit (and its 'die') may follow at once.
     this.event(rec, 'start');
     this.watchExit(rec.id, task.shim);
@@ -449,9 +481,13 @@ export class ContainerService {
     if (!rec || !isRunningStatus(rec.state.status)) return;
     const code = exitCodeOf(e.status);
     const oom = wasOomKilled(e.oom);
+    const ranMs = e.finishedAt.getTime() - Date.parse(rec.state.startedAt);
+    for (const l of this.listeners) l.stopped(rec);
+    const restart = !this.exitOnNext.delete(id) && !rec.hostConfig.autoRemove &&
+      shouldRestart(rec.hostConfig.restartPolicy, { exitCode: code, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped });
     rec.state = {
       ...rec.state,
-      status: 'exited', pid: 0, exitCode: code, oomKilled: oom,
+      status: restart ? 'restarting' : 'exited', pid: 0, exitCode: code, oomKilled: oom,
       finishedAt: rfc3339NanoFromMs(e.finishedAt.getTime()),
     };
     await Promise.all([
@@ -462,11 +498,44 @@ export class ContainerService {
     if (oom) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(code) });
     this.wake(id, ['not-running', 'next-exit'], code);
+    if (restart) {
+      rec.restartCount++;
+      this.restarts.schedule(id, ranMs, () => void this.restartByPolicy(id));
+      await this.o.store.save(rec);
+      return;
+    }
     if (rec.hostConfig.autoRemove) {
       await this.removeStopped(rec).catch((err) => this.o.log.error('auto-remove failed', { id, error: err }));
       return;
     }
     await this.o.store.save(rec);
+  }
+
+  /** The restart a policy scheduled, once its back-off has passed. */
+  private async restartByPolicy(id: string): Promise<void> {
+    const rec = this.o.store.find(id);
+    if (!rec || rec.state.status !== 'restarting' || this.starting.has(id)) return;
+    this.starting.add(id);
+    const started = this.startTask(rec, []).catch(async (err: unknown) => {
+      // As moby: a restart that cannot start leaves the container stopped, with the error.
+      rec.state.status = 'exited';
+      await this.o.store.save(rec).catch(() => {});
+      this.o.log.warn('restart by policy failed', { id, error: messageOf(err) });
+    }).finally(() => {
+      this.starting.delete(id);
+      this.policyStarts.delete(id);
+    });
+    this.policyStarts.set(id, started);
+    await started;
+  }
+
+  /** A stop or kill of a container waiting for its policy's restart: the restart is called off. */
+  private async cancelRestart(rec: ContainerRecord): Promise<void> {
+    this.restarts.cancel(rec.id);
+    rec.manuallyStopped = true;
+    rec.state.status = 'exited';
+    await this.o.store.save(rec);
+    this.wake(rec.id, ['not-running', 'next-exit'], rec.state.exitCode);
   }
 
   private wake(id: string, conditions: WaitCondition[], statusCode: number): void {
@@ -503,9 +572,19 @@ export class ContainerService {
   async kill(ref: string, signal = 'KILL'): Promise<void> {
     const rec = this.resolve(ref);
     const sig = parseSignal(signal);
+    await this.policyStarts.get(rec.id);
     const task = this.task(rec.id);
+    if (rec.state.status === 'restarting' && !task) {
+      this.event(rec, 'kill', { signal: String(sig) });
+      return this.cancelRestart(rec);
+    }
     if (!task || !isRunningStatus(rec.state.status)) throw cannotKill(rec.id);
     this.event(rec, 'kill', { signal: String(sig) });
+    // As moby: a kill marks the container stopped by hand; SIGKILL or its stop signal also
+    // keeps an `always` policy from starting it again.
+    rec.manuallyStopped = true;
+    if (sig === SIGKILL || sig === parseSignal(rec.config.stopSignal || String(SIGTERM))) this.exitOnNext.add(rec.id);
+    void this.o.store.save(rec).catch(() => {});
     await this.signal(rec, task, sig);
     if (sig === SIGKILL) await this.settled(rec.id);
   }
@@ -522,9 +601,19 @@ export class ContainerService {
   /** Docker's stop: the stop signal, then SIGKILL after the timeout (seconds; -1 waits forever). */
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = this.resolve(ref);
+    // A restart by policy under way finishes first; what it started is then stopped.
+    await this.policyStarts.get(rec.id);
     const task = this.task(rec.id);
+    if (rec.state.status === 'restarting' && !task) {
+      await this.cancelRestart(rec);
+      this.event(rec, 'stop');
+      return;
+    }
     if (!task || !isRunningStatus(rec.state.status)) throw alreadyStopped();
     rec.manuallyStopped = true;
+    this.exitOnNext.add(rec.id);
+    // Kept before the exit: unless-stopped must hold across a daemon killed meanwhile.
+    void this.o.store.save(rec).catch(() => {});
     const sig = parseSignal(opts.signal || rec.config.stopSignal || String(SIGTERM));
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     this.event(rec, 'kill', { signal: String(sig) });
@@ -562,6 +651,7 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
+    await this.policyStarts.get(rec.id);
     if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
       if (!opts.force) throw cannotRemoveRunning(rec.name);
       const task = this.task(rec.id);
@@ -577,6 +667,8 @@ export class ContainerService {
 
   /** Removes a container that is not running; with `volumes`, its anonymous volumes too (rm -v, --rm). */
   private async removeStopped(rec: ContainerRecord, volumes = rec.hostConfig.autoRemove): Promise<void> {
+    this.restarts.reset(rec.id);
+    this.exitOnNext.delete(rec.id);
     rec.state.status = 'removing';
     for (const a of this.pendingAttach.get(rec.id) ?? []) a.socket.destroy();
     this.pendingAttach.delete(rec.id);
@@ -614,6 +706,7 @@ export class ContainerService {
     const task = this.task(rec.id);
     if (!task || !isRunningStatus(rec.state.status)) throw notRunning(rec.id);
     task.shim.resize(rows, cols);
+    this.event(rec, 'resize', { height: String(rows), width: String(cols) });
   }
 
   async pause(ref: string): Promise<void> {
@@ -690,6 +783,11 @@ export class ContainerService {
       });
     }
     rec.hostConfig = h;
+    // A policy that no longer restarts calls off a restart waiting out its back-off.
+    if (rec.state.status === 'restarting' && !this.task(rec.id) && !shouldRestart(h.restartPolicy, { exitCode: rec.state.exitCode, restartCount: rec.restartCount - 1, manuallyStopped: rec.manuallyStopped })) {
+      this.restarts.cancel(rec.id);
+      rec.state.status = 'exited';
+    }
     await this.o.store.save(rec);
     this.event(rec, 'update');
     return [];
@@ -744,6 +842,11 @@ export class ContainerService {
     await Promise.all(
       this.o.store.all().map(async (rec) => {
         known.add(rec.id);
+        // Killed while waiting out a back-off: the exit was handled already; the policy decides below.
+        if (rec.state.status === 'restarting' && !this.o.supervisor.hasShimSocket(rec.id)) {
+          rec.state.status = 'exited';
+          return;
+        }
         if (isRunningStatus(rec.state.status)) {
           const r = await this.o.supervisor.restore(rec.id, rec.runtime, this.exitPath(rec.id));
           if ('shim' in r) this.adopt(rec, r.shim);
@@ -776,10 +879,24 @@ export class ContainerService {
     await this.o.supervisor.pruneStates(known);
     // Namespaces, veths, addresses and ports of containers that stopped while the daemon was away.
     await this.o.networks.reconcile(new Set(this.o.store.all().filter((r) => isRunningStatus(r.state.status)).map((r) => r.id)));
+    void this.startByPolicies();
+  }
+
+  /**
+   * At daemon start, as dockerd: stopped containers whose policy says so start again (`always`
+   * even after a manual stop, `unless-stopped` unless stopped by hand, `on-failure` after a
+   * failure within its count). Containers still running under their shims were adopted above.
+   */
+  private async startByPolicies(): Promise<void> {
+    const due = this.o.store.all().filter((rec) =>
+      rec.state.status === 'exited' && rec.state.startedAt !== ZERO_TIME && !rec.hostConfig.autoRemove &&
+      shouldRestart(rec.hostConfig.restartPolicy, { exitCode: rec.state.exitCode, restartCount: rec.restartCount, manuallyStopped: rec.manuallyStopped }));
+    await Promise.all(due.map((rec) => this.start(rec.id).catch((err) => this.o.log.warn('start by restart policy failed', { id: rec.id, error: messageOf(err) }))));
   }
 
   private adopt(rec: ContainerRecord, shim: Shim): void {
     rec.state.pid = shim.pid;
+    for (const l of this.listeners) l.started(rec, { adopted: true });
     this.watchExit(rec.id, shim);
   }
 

@@ -114,6 +114,26 @@ export interface ContainerState {
   /** RFC 3339 with nanoseconds, or Go's zero time when never. */
   startedAt: string;
   finishedAt: string;
+  /** Set while the container has a healthcheck (Docker's State.Health). */
+  health?: HealthState;
+}
+
+export type HealthStatus = 'starting' | 'healthy' | 'unhealthy';
+
+export interface HealthProbeResult {
+  /** RFC 3339 with nanoseconds. */
+  start: string;
+  end: string;
+  /** -1: the probe could not run or exceeded its timeout. */
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  status: HealthStatus;
+  failingStreak: number;
+  /** The last five probes, oldest first. */
+  log: HealthProbeResult[];
 }
 
 /** A container's settings on one network (Docker's EndpointSettings as given at create or connect). */

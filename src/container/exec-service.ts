@@ -1,3 +1,6 @@
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomId } from '../common/digest.js';
 import { Conflict, InvalidArgument } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
@@ -6,12 +9,32 @@ import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { exitCodeOf, ShimStartError, type AttachStream, type Shim } from '../runtime/shim.js';
 import { describeFailure, isProgramError, programExitCode } from '../runtime/spawn-failure.js';
 import type { ContainerRecord } from './container.js';
-import type { ContainerService } from './container-service.js';
+import { containerEventAttributes, type ContainerService } from './container-service.js';
 import { etcFilePaths } from './etc-files.js';
 import { noSuchExec, notRunning } from './errors.js';
 import { buildSpec, initProcess, processEnv } from './oci-spec-builder.js';
 import type { TaskSupervisor } from './task-supervisor.js';
 import { resolveUser } from './user-lookup.js';
+import { goDuration } from './healthcheck-config.js';
+import { parseLogLine } from './json-log-reader.js';
+import { SIGKILL } from './signals.js';
+
+const PROBE_OUTPUT_MAX = 4096;
+
+/** What a probe printed (both streams, in order), cut at moby's 4 KiB. */
+async function readProbeOutput(path: string): Promise<string> {
+  const text = await readFile(path).catch(() => Buffer.alloc(0));
+  const parts: Buffer[] = [];
+  let size = 0;
+  for (const line of text.toString('latin1').split('\n')) {
+    if (!line || size >= PROBE_OUTPUT_MAX) continue;
+    const entry = parseLogLine(Buffer.from(line, 'latin1'));
+    if (!entry) continue;
+    parts.push(entry.log);
+    size += entry.log.length;
+  }
+  return Buffer.concat(parts).subarray(0, PROBE_OUTPUT_MAX).toString('utf8');
+}
 
 export interface ExecConfig {
   cmd: string[];
@@ -75,7 +98,7 @@ export class ExecService {
       type: 'container',
       action: `exec_create: ${config.cmd.join(' ')}`,
       id: rec.id,
-      attributes: { execID: id, image: rec.config.image, name: rec.name },
+      attributes: containerEventAttributes(rec, { execID: id }),
     });
     return id;
   }
@@ -100,7 +123,7 @@ export class ExecService {
    * Starts the exec with the client stream (or detached, without one). Resolves once the process
    * runs or could not be started; a program that cannot start gives Docker's 126/127.
    */
-  async start(id: string, opts: { stream?: AttachStream; consoleSize?: [number, number] | null }): Promise<ExecStartResult> {
+  async start(id: string, opts: { stream?: AttachStream; consoleSize?: [number, number] | null; logPath?: string }): Promise<ExecStartResult> {
     const e = this.get(id);
     if (e.running || e.exitCode !== null) throw new Conflict(`Error: Exec command ${id} is already running`);
     const rec = this.runningContainer(e.containerId);
@@ -134,7 +157,7 @@ export class ExecService {
     e.running = true;
     let shim: Shim;
     try {
-      shim = await this.o.supervisor.exec(task, spec, id, process, { stdin: e.config.attachStdin && !!opts.stream, attach });
+      shim = await this.o.supervisor.exec(task, spec, id, process, { stdin: e.config.attachStdin && !!opts.stream, attach, ...(opts.logPath ? { logPath: opts.logPath } : {}) });
     } catch (err) {
       e.running = false;
       if (!(err instanceof ShimStartError)) throw err;
@@ -150,7 +173,7 @@ export class ExecService {
       type: 'container',
       action: `exec_start: ${e.config.cmd.join(' ')}`,
       id: rec.id,
-      attributes: { execID: id, image: rec.config.image, name: rec.name },
+      attributes: containerEventAttributes(rec, { execID: id }),
     });
     // The promise, not the event: a short exec may have exited in the same read as its start.
     void shim.exited().then((x) => {
@@ -161,10 +184,45 @@ export class ExecService {
         type: 'container',
         action: 'exec_die',
         id: rec.id,
-        attributes: { execID: id, exitCode: String(e.exitCode), image: rec.config.image, name: rec.name },
+        attributes: containerEventAttributes(rec, { execID: id, exitCode: String(e.exitCode) }),
       });
     });
     return { ok: true };
+  }
+
+  /**
+   * Runs a healthcheck probe as moby does: an exec (with its events) whose output is kept (at
+   * most 4 KiB) and which is killed at the timeout. Forgotten once done.
+   */
+  async probe(containerId: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const id = this.create(containerId, {
+      cmd, env: [], user: '', workingDir: '', tty: false, privileged: false, attachStdin: false,
+      attachStdout: true, attachStderr: true, detachKeys: '', consoleSize: null,
+    });
+    const task = this.o.containers.task(containerId);
+    const logPath = join(task?.stateDir ?? tmpdir(), `probe-${id.slice(0, 16)}.log`);
+    try {
+      const started = await this.start(id, { logPath });
+      const e = this.get(id);
+      if (!started.ok) return { exitCode: -1, output: started.message };
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        e.shim ? e.shim.exited().then(() => false) : Promise.resolve(false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        e.shim?.kill(SIGKILL);
+        return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutMs)})` };
+      }
+      await e.shim?.exited();
+      // The exit handler above sets the code in the same microtask queue.
+      await new Promise((r) => setImmediate(r));
+      return { exitCode: e.exitCode ?? -1, output: await readProbeOutput(logPath) };
+    } finally {
+      this.execs.delete(id);
+      await rm(logPath, { force: true }).catch(() => {});
+    }
   }
 
   resize(id: string, rows: number, cols: number): void {

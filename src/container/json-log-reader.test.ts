@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fixedNano, readJsonLog, timeToNs, type LogReadOptions } from './json-log-reader.js';
 
 const entry = (log: string, stream: 'stdout' | 'stderr', time: string) => JSON.stringify({ log, stream, time }) + '\n';
@@ -60,4 +61,29 @@ test('readJsonLog prefixes timestamps with nine fraction digits and writes raw o
   assert.equal((await read(log, { timestamps: true, multiplexed: false, tail: 3 })).toString(),
     '2026-01-01T00:00:03.123456789Z err "q" \\ \t\u0001\n2026-01-01T00:00:04.000000000Z ünï2026-01-01T00:00:05.000000000Z odd order\n');
   assert.equal(fixedNano('2026-01-01T00:00:02.5Z'), '2026-01-01T00:00:02.500000000Z');
+});
+
+test('readJsonLog reads the rotated files (plain and gzipped) oldest first, and --tail reaches back into them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-log-'));
+  try {
+    const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => entry(`${from + i}\n`, 'stdout', '2026-01-01T00:00:01Z')).join('');
+    const path = join(dir, 'x.log');
+    writeFileSync(`${path}.3.gz`, gzipSync(lines(1, 3)));
+    writeFileSync(`${path}.2`, lines(4, 6));
+    writeFileSync(`${path}.2.gz`, 'being written: ignored while the plain file is there');
+    writeFileSync(`${path}.1.gz`, gzipSync(lines(7, 9)));
+    writeFileSync(path, lines(10, 11));
+    const text = async (o: Partial<LogReadOptions>) => {
+      const parts: Buffer[] = [];
+      for await (const c of readJsonLog(path, { ...base, multiplexed: false, ...o })) parts.push(c);
+      return Buffer.concat(parts).toString().split('\n').filter(Boolean).join(',');
+    };
+    assert.equal(await text({}), '1,2,3,4,5,6,7,8,9,10,11');
+    assert.equal(await text({ tail: 1 }), '11');
+    assert.equal(await text({ tail: 4 }), '8,9,10,11');
+    assert.equal(await text({ tail: 7 }), '5,6,7,8,9,10,11');
+    assert.equal(await text({ tail: 50 }), '1,2,3,4,5,6,7,8,9,10,11');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

@@ -1,10 +1,17 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 
 /**
  * Reads Docker's json-file logs: `{"log":"…","stream":"stdout","time":"…"}` per line. The shim
- * writes one entry per write(2), so only text up to the last newline is ever consumed.
+ * writes one entry per write(2), so only text up to the last newline is ever consumed. A log is
+ * the current file and the files rotated out of it (`<path>.1` newest … `<path>.N`, gzipped as
+ * `<path>.N.gz` with compress), which the shim never splits an entry across.
  */
+
+const gunzipP = promisify(gunzip);
 
 export interface LogReadOptions {
   stdout: boolean;
@@ -240,9 +247,8 @@ class Framer {
   }
 }
 
-/** The offset where the last `n` lines of the file start. */
-async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
-  if (n < 0) return 0;
+/** Where the last `n` lines of the file start, and how many of them it has (fewer: all of it). */
+async function tailOffset(fh: FileHandle, size: number, n: number): Promise<{ offset: number; lines: number }> {
   let pos = size;
   let seen = 0;
   const buf = Buffer.allocUnsafe(64 * 1024);
@@ -252,43 +258,151 @@ async function tailOffset(fh: FileHandle, size: number, n: number): Promise<numb
     await fh.read(buf, 0, len, pos);
     for (let i = len - 1; i >= 0; i--) {
       // The file ends with a newline: the (n+1)-th newline from the end precedes the n lines.
-      if (buf[i] === NEWLINE && ++seen === n + 1) return pos + i + 1;
+      if (buf[i] === NEWLINE && ++seen === n + 1) return { offset: pos + i + 1, lines: n };
     }
   }
-  return 0;
+  return { offset: 0, lines: size > 0 ? seen : 0 };
+}
+
+/** Same as tailOffset, for a decompressed file in memory. */
+function tailOffsetOf(b: Buffer, n: number): { offset: number; lines: number } {
+  let seen = 0;
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i] === NEWLINE && ++seen === n + 1) return { offset: i + 1, lines: n };
+  }
+  return { offset: 0, lines: seen };
+}
+
+interface RotatedFile {
+  path: string;
+  gz: boolean;
 }
 
 /**
- * Yields framed log output. With `follow`, keeps reading what is appended until `stopped`
- * resolves (the container's exit, after which the shim writes nothing more).
+ * The files rotated out of `path`, oldest first. A file being compressed exists as both `.N`
+ * (complete) and `.N.gz` (being written): the plain one is read.
+ */
+export async function rotatedFiles(path: string): Promise<RotatedFile[]> {
+  const base = basename(path);
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const found = new Map<number, RotatedFile>();
+  for (const name of names) {
+    const m = /^\.(\d+)(\.gz)?$/.exec(name.startsWith(base) ? name.slice(base.length) : '');
+    if (!m) continue;
+    const n = Number(m[1]);
+    const gz = !!m[2];
+    if (gz && found.has(n)) continue;
+    found.set(n, { path: `${path}.${n}${gz ? '.gz' : ''}`, gz });
+  }
+  return [...found.entries()].sort((a, b) => b[0] - a[0]).map(([, f]) => f);
+}
+
+/** A compressed rotated file, decompressed (it is at most max-size). */
+async function gunzipped(f: RotatedFile): Promise<Buffer> {
+  return gunzipP(await readFile(f.path).catch(() => Buffer.alloc(0))).catch(() => Buffer.alloc(0));
+}
+
+/** Where the last `n` lines of a rotated file start; a compressed one comes back decompressed. */
+async function rotatedTail(f: RotatedFile, n: number): Promise<{ offset: number; lines: number; data?: Buffer }> {
+  if (f.gz) {
+    const data = await gunzipped(f);
+    return { ...tailOffsetOf(data, n), data };
+  }
+  const fh = await open(f.path, 'r').catch(() => undefined);
+  if (!fh) return { offset: 0, lines: 0 };
+  try {
+    return await tailOffset(fh, (await fh.stat()).size, n);
+  } finally {
+    await fh.close();
+  }
+}
+
+interface ReadState {
+  pos: number;
+  /** An incomplete last line, kept for the next read. */
+  rest: Buffer;
+}
+
+/** Frames what the file holds from state.pos on, a chunk at a time, and advances state. */
+async function* frameFile(fh: FileHandle, framer: Framer, state: ReadState, buf: Buffer): AsyncGenerator<Buffer> {
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, state.pos);
+    if (bytesRead === 0) break;
+    state.pos += bytesRead;
+    const data = state.rest.length ? Buffer.concat([state.rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
+    const start = framer.feed(data, data.length);
+    state.rest = Buffer.from(data.subarray(start));
+    const out = framer.take();
+    if (out) yield out;
+  }
+}
+
+/** A rotated file's entries from `offset`: plain files streamed, compressed ones from memory. */
+async function* frameRotated(framer: Framer, f: RotatedFile, offset: number, buf: Buffer, data?: Buffer): AsyncGenerator<Buffer> {
+  if (f.gz) {
+    yield* frameWhole(framer, data ?? (await gunzipped(f)), offset);
+    return;
+  }
+  const fh = await open(f.path, 'r').catch(() => undefined);
+  if (!fh) return;
+  try {
+    yield* frameFile(fh, framer, { pos: offset, rest: Buffer.alloc(0) }, buf);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Frames a whole rotated file's entries from `offset`, a chunk at a time. */
+function* frameWhole(framer: Framer, data: Buffer, offset: number): Generator<Buffer> {
+  for (let at = offset; at < data.length; ) {
+    const end = Math.min(data.length, at + CHUNK);
+    const nl = data.lastIndexOf(NEWLINE, end - 1);
+    const stop = end === data.length || nl < at ? end : nl + 1;
+    framer.feed(data.subarray(at, stop), stop - at);
+    at = stop;
+    const out = framer.take();
+    if (out) yield out;
+  }
+}
+
+/**
+ * Yields framed log output: the rotated files, then the current one. With `follow`, keeps reading
+ * what is appended until `stopped` resolves (the container's exit, after which the shim writes
+ * nothing more), and moves on to the new file when the shim rotates the one it follows.
  */
 export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Promise<unknown>): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r').catch(() => undefined);
+  let fh = await open(path, 'r').catch(() => undefined);
   if (!fh) return;
   let watcher: FSWatcher | undefined;
   try {
-    const size = (await fh.stat()).size;
-    let pos = o.tail >= 0 ? await tailOffset(fh, size, o.tail) : 0;
     const framer = new Framer(o);
-    let rest: Buffer = Buffer.alloc(0);
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const drain = async function* (): AsyncGenerator<Buffer> {
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        const data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-        const start = framer.feed(data, data.length);
-        rest = Buffer.from(data.subarray(start));
-        const out = framer.take();
-        if (out) yield out;
+    const size = (await fh.stat()).size;
+    let pos = 0;
+    const older = await rotatedFiles(path);
+    // --tail: the newest files that hold the last n lines, and where in the oldest of them to begin.
+    let firstOlder = o.tail >= 0 ? older.length : 0;
+    let first: { offset: number; lines?: number; data?: Buffer } = { offset: 0 };
+    if (o.tail >= 0) {
+      const cur = await tailOffset(fh, size, o.tail);
+      pos = cur.offset;
+      let need = o.tail - cur.lines;
+      while (need > 0 && firstOlder > 0) {
+        first = await rotatedTail(older[--firstOlder]!, need);
+        need -= first.lines ?? 0;
       }
-    };
+    }
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let i = firstOlder; i < older.length; i++) {
+      yield* i === firstOlder ? frameRotated(framer, older[i]!, first.offset, buf, first.data) : frameRotated(framer, older[i]!, 0, buf);
+    }
+    const state: ReadState = { pos, rest: Buffer.alloc(0) };
+    const drain = () => frameFile(fh!, framer, state, buf);
     yield* drain();
     if (!o.follow || !stopped) return;
     let wake: (() => void) | undefined;
     let done = false;
-    watcher = watch(path, () => wake?.());
+    // The directory, not the file: a rotation replaces the file under the name.
+    watcher = watch(dirname(path), () => wake?.());
     void stopped.then(() => {
       done = true;
       wake?.();
@@ -299,7 +413,19 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
     });
     while (!o.signal?.aborted) {
       const finished = done;
+      const before = state.pos;
       yield* drain();
+      // Rotated: what was appended to the old file before it was renamed is read above; the new
+      // file is read from its start. (Only looked for when the old file had nothing new.)
+      const now = state.pos === before ? await open(path, 'r').catch(() => undefined) : undefined;
+      if (now && (await now.stat()).ino !== (await fh.stat()).ino) {
+        await fh.close();
+        fh = now;
+        state.pos = 0;
+        state.rest = Buffer.alloc(0);
+        continue;
+      }
+      await now?.close();
       if (finished) break;
       await new Promise<void>((r) => {
         wake = r;

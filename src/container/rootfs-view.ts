@@ -29,11 +29,22 @@ export interface RootfsView {
  * the writable layer as the top lower layer of a private overlay. Export and a volume's pre-fill
  * read it; nothing can write through it.
  */
-export async function mountRootfsView(m: Mount, what: string): Promise<RootfsView> {
+export function mountRootfsView(m: Mount, what: string): Promise<RootfsView> {
+  return mountPrivately({ type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${layerDirsOf(m.options).join(':')}`, ...m.options.filter((o) => o === 'index=off')] }, what);
+}
+
+/**
+ * A stopped container's root mounted writable as its runtime mounts it (for `docker cp` into
+ * it); it must not start while this is mounted.
+ */
+export function mountRootfsWritable(m: Mount, what: string): Promise<RootfsView> {
+  return mountPrivately(m, what);
+}
+
+async function mountPrivately(m: Mount, what: string): Promise<RootfsView> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-rootfs-'));
-  const opts = ['ro', `lowerdir=${layerDirsOf(m.options).join(':')}`, ...m.options.filter((o) => o === 'index=off')];
   try {
-    await execFileP('mount', ['-t', 'overlay', '-o', opts.join(','), 'overlay', dir]);
+    await execFileP('mount', ['-t', m.type, '-o', m.options.join(','), m.source, dir]);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new Internal(`${what}: mount its root filesystem: ${messageOf(err)}`, { cause: err });

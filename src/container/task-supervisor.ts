@@ -23,7 +23,9 @@ export interface TaskStart {
   spec: OciSpec;
   rootfsMount: { type: string; source: string; options: string[] };
   runtime: string;
-  logPath: string;
+  /** Undefined: no log (--log-driver none). */
+  logPath?: string;
+  logRotation?: { maxSize: number; maxFiles: number; compress: boolean };
   exitPath: string;
   openStdin: boolean;
   stdinOnce: boolean;
@@ -87,7 +89,8 @@ export class TaskSupervisor {
     const shim = await Shim.spawn(this.o.shimBinary, {
       id: t.id,
       socketPath: this.socketPath(t.id),
-      logPath: t.logPath,
+      ...(t.logPath ? { logPath: t.logPath } : {}),
+      ...(t.logRotation ? { logRotation: t.logRotation } : {}),
       exitPath: t.exitPath,
       tty: proc.terminal === true,
       stdin: t.openStdin,
@@ -165,7 +168,7 @@ export class TaskSupervisor {
   }
 
   /** Starts another process in the task's container, with its own shim. */
-  async exec(task: Task, spec: OciSpec, execId: string, process: OciProcess, io: { stdin: boolean; attach: AttachStream[] }): Promise<Shim> {
+  async exec(task: Task, spec: OciSpec, execId: string, process: OciProcess, io: { stdin: boolean; attach: AttachStream[]; logPath?: string }): Promise<Shim> {
     const launch = await task.driver.prepareExec({
       containerId: task.id,
       execId,
@@ -181,6 +184,7 @@ export class TaskSupervisor {
       stdinOnce: true,
       ...(process.consoleSize ? { winsize: { rows: process.consoleSize.height, cols: process.consoleSize.width } } : {}),
       attach: io.attach,
+      ...(io.logPath ? { logPath: io.logPath } : {}),
       cleanupDirs: [],
       launch,
       diagnosticsPath: join(task.stateDir, 'shim.log'),

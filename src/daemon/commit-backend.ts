@@ -11,7 +11,7 @@ import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import type { EventSink } from '../common/events.js';
 import type { Logger } from '../common/log.js';
 import type { ContainerConfig } from '../container/container.js';
-import type { ContainerService } from '../container/container-service.js';
+import { containerEventAttributes, type ContainerService } from '../container/container-service.js';
 import { mountRootfsView } from '../container/rootfs-view.js';
 import { applyChanges } from '../image/apply-changes.js';
 import type { ImageService } from '../image/image-service.js';
@@ -109,7 +109,7 @@ export class CommitBackend implements CommitRoutesBackend {
     } finally {
       if (pause) await this.containers.unpause(rec.id).catch((err: unknown) => this.log.warn('unpause after commit', { id: rec.id, error: messageOf(err) }));
     }
-    this.events.publish({ type: 'container', action: 'commit', id: rec.id, attributes: { comment: q.comment, imageID: image.id, imageRef: tag ?? '', name: rec.name } });
+    this.events.publish({ type: 'container', action: 'commit', id: rec.id, attributes: containerEventAttributes(rec, { comment: q.comment, imageID: image.id, imageRef: tag ?? '' }) });
     return { Id: image.id };
   }
 
@@ -125,7 +125,7 @@ export class CommitBackend implements CommitRoutesBackend {
     tar.once('end', cleanup);
     tar.once('close', cleanup);
     tar.once('error', cleanup);
-    this.events.publish({ type: 'container', action: 'export', id: rec.id, attributes: { name: rec.name } });
+    this.containers.event(rec, 'export');
     return tar;
   }
 }

@@ -61,6 +61,15 @@ test('parseDaemonArgs reads the TLS keys and the group from daemon.json, and ref
   assert.throws(() => parseDaemonArgs(['--config-file', '/d.json', '-G', 'x'], f), /specified both as a flag and in the configuration file: group/);
 });
 
+test('parseDaemonArgs takes the default log driver and options from daemon.json or --log-driver/--log-opt', () => {
+  const f = files({ '/c.json': JSON.stringify({ 'log-driver': 'local', 'log-opts': { 'max-size': '5m' } }) });
+  const fromFile = parseDaemonArgs(['--config-file', '/c.json'], f).config;
+  assert.deepEqual([fromFile.logDriver, fromFile.logOpts], ['local', { 'max-size': '5m' }]);
+  const fromFlags = parseDaemonArgs(['--log-opt', 'max-size=1m', '--log-opt', 'max-file=2'], files({})).config;
+  assert.deepEqual([fromFlags.logDriver, fromFlags.logOpts], ['json-file', { 'max-size': '1m', 'max-file': '2' }]);
+  assert.throws(() => parseDaemonArgs(['--config-file', '/c.json', '--log-opt', 'max-size=1m'], f), /specified both as a flag and in the configuration file: log-opts/);
+});
+
 test('parseDaemonArgs takes dockerd\'s -b/--bridge and --bip, from flags or daemon.json', () => {
   const d = parseDaemonArgs([], files({})).config;
   assert.equal(d.bridge, 'berth0');

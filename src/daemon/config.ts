@@ -25,6 +25,10 @@ export interface DaemonConfig {
   /** The group that owns the UNIX sockets (-G/--group); '' leaves them to root alone. */
   group: string;
   tls: TlsConfig;
+  /** The default log driver of containers (--log-driver, daemon.json log-driver). */
+  logDriver: string;
+  /** Its default options (--log-opt k=v, daemon.json log-opts). */
+  logOpts: Record<string, string>;
   /** The Linux bridge of the default network (-b/--bridge). */
   bridge: string;
   /** The default bridge's address and prefix (--bip); '' picks a subnet no route uses. */
@@ -67,6 +71,8 @@ export const DEFAULTS: DaemonConfig = {
   allowedRegistries: [],
   group: 'docker',
   tls: { enabled: undefined, verify: undefined, caCert: '', cert: '', key: '' },
+  logDriver: 'json-file',
+  logOpts: {},
   bridge: 'berth0',
   bip: '',
   defaultAddressPools: [],
@@ -92,6 +98,8 @@ Options:
       --insecure-registry list  Enable insecure registry communication
   -h, --help                    Print usage
   -H, --host list               Daemon socket(s) to connect to
+      --log-driver string       Default driver for container logs (default "json-file")
+      --log-opt map             Default log driver options for containers (default max-size=10m, max-file=3)
   -l, --log-level string        Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string          Path to use for daemon PID file (default "/run/berth/berthd.pid")
       --tls                     Use TLS; implied by --tlsverify
@@ -131,6 +139,8 @@ interface FileConfig {
   tlscacert?: string;
   tlscert?: string;
   tlskey?: string;
+  'log-driver'?: string;
+  'log-opts'?: Record<string, string>;
   bridge?: string;
   bip?: string;
   'default-address-pools'?: AddressPool[];
@@ -140,7 +150,7 @@ const fileKeys: Record<string, string> = {
   hosts: 'host', 'data-root': 'data-root', 'exec-root': 'exec-root', pidfile: 'pidfile', 'default-runtime': 'default-runtime',
   'log-level': 'log-level', debug: 'debug', 'cgroup-parent': 'cgroup-parent', runtimes: 'add-runtime',
   'insecure-registries': 'insecure-registry', 'allowed-registries': 'allow-registry',
-  group: 'group', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+  group: 'group', 'log-driver': 'log-driver', 'log-opts': 'log-opt', tls: 'tls', tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   bridge: 'bridge', bip: 'bip', 'default-address-pools': 'default-address-pool',
 };
 
@@ -185,6 +195,8 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
       'default-runtime': { type: 'string' },
       'add-runtime': { type: 'string', multiple: true },
       'log-level': { type: 'string', short: 'l' },
+      'log-driver': { type: 'string' },
+      'log-opt': { type: 'string', multiple: true },
       'cgroup-parent': { type: 'string' },
       'insecure-registry': { type: 'string', multiple: true },
       'allow-registry': { type: 'string', multiple: true },
@@ -246,6 +258,8 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     allowedRegistries: values['allow-registry'] ?? file['allowed-registries'] ?? DEFAULTS.allowedRegistries,
     group: values.group ?? file.group ?? DEFAULTS.group,
     tls: tlsConfig(values, file),
+    logDriver: values['log-driver'] ?? file['log-driver'] ?? DEFAULTS.logDriver,
+    logOpts: values['log-opt'] ? keyValues(values['log-opt'], 'log-opt') : (file['log-opts'] ?? DEFAULTS.logOpts),
     bridge: values.bridge ?? file.bridge ?? DEFAULTS.bridge,
     bip: values.bip ?? file.bip ?? DEFAULTS.bip,
     defaultAddressPools: values['default-address-pool']?.map(parseAddressPool)
@@ -268,6 +282,16 @@ function tlsConfig(values: { tls?: boolean; tlsverify?: boolean; tlscacert?: str
     cert: values.tlscert ?? file.tlscert ?? join(dir, 'cert.pem'),
     key: values.tlskey ?? file.tlskey ?? join(dir, 'key.pem'),
   };
+}
+
+function keyValues(list: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new InvalidArgument(`invalid argument "${kv}" for "--${flag}" flag: invalid key-value pair`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
 }
 
 function tryRead(p: string): string | undefined {

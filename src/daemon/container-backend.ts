@@ -11,6 +11,7 @@ import type { ContainerService, WaitCondition } from '../container/container-ser
 import { etcFilePaths } from '../container/etc-files.js';
 import type { ExecService } from '../container/exec-service.js';
 import { readJsonLog } from '../container/json-log-reader.js';
+import { cannotReadLogs, logSettings } from '../container/log-config.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import { fromApiCreate, toApiInspect, toApiSummary } from './convert/container-api.js';
 import type { NetworkView } from './convert/network-settings-api.js';
@@ -77,6 +78,11 @@ export class ContainerBackend implements ContainersBackend {
     for (const s of filters.status ?? []) {
       if (!statuses.has(s)) throw new InvalidArgument(`invalid filter 'status=${s}'`);
     }
+    for (const h of filters.health ?? []) {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) {
+        throw new InvalidArgument(`Unrecognised filter value for health: ${h}`);
+      }
+    }
     const names = (filters.name ?? []).map((n) => filterRegExp(n, 'name'));
     const created = (ref: string) => {
       const rec = this.containers.store.find(ref);
@@ -97,6 +103,7 @@ export class ContainerBackend implements ContainersBackend {
       if (since && !since.every((t) => rec.created > t)) return false;
       if (filters.network && !filters.network.some((f) => this.onNetwork(rec, f))) return false;
       if (filters.volume && !filters.volume.some((v) => (rec.mountPoints ?? []).some((p) => p.name === v || p.source === v || p.destination === v))) return false;
+      if (filters.health && !filters.health.includes(rec.state.health?.status ?? 'none')) return false;
       return true;
     };
   }
@@ -112,7 +119,9 @@ export class ContainerBackend implements ContainersBackend {
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<Api.ContainerSummary[]> {
     const match = this.matcher(opts.filters);
     const showAll = opts.all || opts.limit > 0 || Object.keys(opts.filters).length > 0;
-    let recs = this.containers.store.all().filter((r) => (showAll || r.state.status === 'running' || r.state.status === 'paused') && match(r));
+    // As dockerd: a container waiting to be restarted counts as running.
+    const shown = (r: ContainerRecord) => showAll || ['running', 'paused', 'restarting'].includes(r.state.status);
+    let recs = this.containers.store.all().filter((r) => shown(r) && match(r));
     recs.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
     const now = Date.now();
@@ -152,11 +161,13 @@ export class ContainerBackend implements ContainersBackend {
     return this.containers.resolve(ref).config.tty;
   }
 
-  async *logs(ref: string, q: LogsQuery, signal: AbortSignal): AsyncIterable<Buffer> {
+  /** Refuses (before the answer starts) a container that keeps no log. */
+  logs(ref: string, q: LogsQuery, signal: AbortSignal): AsyncIterable<Buffer> {
     const rec = this.containers.resolve(ref);
+    if (logSettings(rec.hostConfig.logConfig).driver === 'none') throw cannotReadLogs();
     const task = this.containers.task(rec.id);
     const stopped = q.follow && task ? task.shim.exited() : undefined;
-    yield* readJsonLog(this.containers.logPath(rec.id), {
+    return readJsonLog(this.containers.logPath(rec.id), {
       stdout: q.stdout, stderr: q.stderr, sinceNs: q.since ?? 0n, untilNs: q.until ?? 0n, tail: q.tail,
       timestamps: q.timestamps, multiplexed: !rec.config.tty, follow: q.follow && !!task, signal,
     }, stopped);
@@ -197,7 +208,7 @@ export class ContainerBackend implements ContainersBackend {
 
   /** `ps` on the host, narrowed to the container's processes, as moby does it. */
   async top(ref: string, psArgs: string): Promise<Api.ContainerTopResponse> {
-    const { pids } = await this.containers.pids(ref);
+    const { rec, pids } = await this.containers.pids(ref);
     const args = psArgs ? psArgs.split(/\s+/).filter(Boolean) : ['-ef'];
     const { stdout } = await run('ps', args).catch((err: { stderr?: string; message: string }) => {
       throw new InvalidArgument(`ps: ${err.stderr?.trim() || err.message}`);
@@ -214,6 +225,7 @@ export class ContainerBackend implements ContainersBackend {
       const head = fields.slice(0, titles.length - 1);
       processes.push([...head, fields.slice(titles.length - 1).join(' ')]);
     }
+    this.containers.event(rec, 'top');
     return { Titles: titles, Processes: processes };
   }
 

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { containerResourceRoutes } from '../api/routes/container-resources.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { archiveRoutes } from '../api/routes/archive.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { authRoutes } from '../api/routes/auth.js';
 import { buildRoutes } from '../api/routes/build.js';
@@ -23,6 +24,8 @@ import { createLogger, type Logger } from '../common/log.js';
 import { ContainerService } from '../container/container-service.js';
 import { ContainerStore } from '../container/container-store.js';
 import { ExecService } from '../container/exec-service.js';
+import { HealthMonitor } from '../container/health-monitor.js';
+import { logSettings } from '../container/log-config.js';
 import { TaskSupervisor } from '../container/task-supervisor.js';
 import { FsContentStore } from '../content/fs-content-store.js';
 import { ImageService } from '../image/image-service.js';
@@ -40,6 +43,7 @@ import { NetworkService } from '../network/network-service.js';
 import type { DaemonConfig } from './config.js';
 import { ContainerBackend, ExecBackendAdapter } from './container-backend.js';
 import { ContainerResourcesAdapter } from './container-resources-backend.js';
+import { ContainerArchiveBackend } from './archive-backend.js';
 import { EventLog } from './event-log.js';
 import { ImageBackend } from './image-backend.js';
 import { NetworkBackend } from './network-backend.js';
@@ -142,6 +146,9 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   }
   if (!drivers.has(cfg.defaultRuntime)) throw new InvalidArgument(`default runtime "${cfg.defaultRuntime}" is not a known runtime`);
 
+  // A bad default log configuration stops the start, as in dockerd.
+  const logDefaults = { type: cfg.logDriver, config: cfg.logOpts };
+  logSettings(logDefaults);
   const events = new EventLog();
   const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
   const snapshots = await OverlaySnapshotter.open(join(cfg.dataRoot, 'snapshots'), { log });
@@ -186,10 +193,14 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     store, images: imageLookup, snapshots, supervisor, cgroups, events, log,
     defaultRuntime: cfg.defaultRuntime, cgroupParent: cfg.cgroupParent, hostCapabilities: hostCaps, hostHostname: os.hostname(),
     initBinary: join(PACKAGE_ROOT, 'native/build/berth-init'),
+    logDefaults,
     volumes,
     networks,
   });
   const execs = new ExecService({ containers, supervisor, snapshots, events, log, hostCapabilities: hostCaps, cgroupParent: cfg.cgroupParent });
+  containers.addLifecycleListener(new HealthMonitor({
+    probe: (id, cmd, timeoutMs) => execs.probe(id, cmd, timeoutMs), save: (rec) => store.save(rec), events, log,
+  }));
   await containers.restore();
 
   const system = new DaemonSystemBackend({
@@ -226,6 +237,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     },
   }, networks));
   execRoutes(router, new ExecBackendAdapter(execs));
+  archiveRoutes(router, new ContainerArchiveBackend(containers, snapshots));
   networkRoutes(router, new NetworkBackend(networks, containers));
   containerResourceRoutes(router, new ContainerResourcesAdapter(containers));
   imageRoutes(router, new ImageBackend(images, store, snapshots, events));

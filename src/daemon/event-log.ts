@@ -10,13 +10,18 @@ const filterKeys = new Set(['type', 'event', 'container', 'image', 'label', 'vol
 export class EventLog implements EventSink {
   private ring: EventMessage[] = [];
   private subscribers = new Set<(e: EventMessage) => void>();
+  private lastNs = 0n;
 
   get listeners(): number {
     return this.subscribers.size;
   }
 
   publish(e: DomainEvent): void {
-    const ns = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    // Strictly increasing: `since` replays and clients order events by timeNano.
+    let ns = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    // (by 256 ns: timeNano goes out as a JSON number, a double, exact to 256 ns at today's dates)
+    if (ns <= this.lastNs) ns = this.lastNs + 256n;
+    this.lastNs = ns;
     const msg: EventMessage = {
       ...(e.type === 'container' || e.type === 'image' ? { status: e.action, id: e.id, ...(e.attributes.image ? { from: e.attributes.image } : {}) } : {}),
       Type: e.type,
@@ -63,9 +68,11 @@ export class EventLog implements EventSink {
       wake?.();
     };
     this.subscribers.add(sub);
+    // What was kept before subscribing; what comes after arrives through the queue, once.
+    const past = q.since !== undefined ? this.ring.slice() : [];
     const inRange = (e: EventMessage) => (q.since === undefined || BigInt(e.timeNano) >= q.since) && (q.until === undefined || BigInt(e.timeNano) <= q.until);
     try {
-      if (q.since !== undefined) for (const e of this.ring) if (inRange(e) && match(e)) yield e;
+      for (const e of past) if (inRange(e) && match(e)) yield e;
       const nowNs = BigInt(Date.now()) * 1_000_000n;
       if (q.until !== undefined && q.until <= nowNs) return;
       const stop = new Promise<void>((r) => {

@@ -122,10 +122,12 @@ export class ImageBackend implements ImagesBackend {
   }
 
   async remove(ref: string, opts: { force: boolean; noPrune: boolean }): Promise<Api.ImageDeleteResponseItem[]> {
+    const imageId = this.images.resolve(ref).id;
     const items = await this.images.remove(ref, { force: opts.force, noPrune: opts.noPrune, usedBy: this.usedBy, runningBy: this.runningBy });
+    // As dockerd: both name the image by its id.
     for (const i of items) {
-      if ('untagged' in i) this.events.publish({ type: 'image', action: 'untag', id: i.untagged, attributes: { name: i.untagged } });
-      else this.events.publish({ type: 'image', action: 'delete', id: i.deleted, attributes: { name: i.deleted } });
+      const id = 'untagged' in i ? imageId : i.deleted;
+      this.events.publish({ type: 'image', action: 'untagged' in i ? 'untag' : 'delete', id, attributes: { name: id } });
     }
     return items.map((i) => ('untagged' in i ? { Untagged: i.untagged } : { Deleted: i.deleted }));
   }
@@ -135,7 +137,7 @@ export class ImageBackend implements ImagesBackend {
       ...(q.repo ? { repo: q.repo } : {}), ...(q.tag ? { tag: q.tag } : {}), changes: q.changes,
       ...(q.message ? { message: q.message } : {}), signal,
     });
-    this.events.publish({ type: 'image', action: 'import', id: img.id, attributes: { name: img.repoTags[0] ?? img.id } });
+    this.events.publish({ type: 'image', action: 'import', id: img.id, attributes: { name: img.id } });
     return img.id;
   }
 
@@ -165,13 +167,16 @@ export class ImageBackend implements ImagesBackend {
   save(names: string[], signal: AbortSignal): Readable {
     if (names.length === 0) throw new InvalidArgument('no images named to save');
     const tar = this.images.save(names, signal);
-    for (const n of names) this.events.publish({ type: 'image', action: 'save', id: n, attributes: { name: n } });
+    for (const n of names) {
+      const id = this.images.resolve(n).id;
+      this.events.publish({ type: 'image', action: 'save', id, attributes: { name: id } });
+    }
     return tar;
   }
 
   async load(body: Readable, send: (m: Api.JSONMessage) => void, signal: AbortSignal): Promise<void> {
     const images = await this.images.load(body, { progress: (e) => send({ stream: `${e.status}\n` }), signal });
-    for (const img of images) this.events.publish({ type: 'image', action: 'load', id: img.id, attributes: { name: img.repoTags[0] ?? img.id } });
+    for (const img of images) this.events.publish({ type: 'image', action: 'load', id: img.id, attributes: { name: img.id } });
   }
 
   history(ref: string): Api.HistoryResponseItem[] {
@@ -196,7 +201,7 @@ export class ImageBackend implements ImagesBackend {
     const target = tag ? `${repo}:${tag}` : repo;
     await this.images.tag(ref, target);
     const img = this.images.resolve(target);
-    this.events.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: target } });
+    this.events.publish({ type: 'image', action: 'tag', id: img.id, attributes: { name: familiarName(target) } });
   }
 
   async prune(filters: Filters): Promise<Api.ImagePruneResponse> {

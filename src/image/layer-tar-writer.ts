@@ -20,20 +20,9 @@ export interface LayerTarOptions {
   signal?: AbortSignal;
 }
 
-/** The tar of `dir`; the stream errors if the walk fails. */
-export function writeLayerTar(dir: string, options: LayerTarOptions = {}): Readable {
-  const pack = tar.pack();
-  void fill(pack, dir, options).then(
-    () => pack.finalize(),
-    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
-  );
-  return pack as unknown as Readable;
-}
-
-async function fill(pack: tar.Pack, root: string, options: LayerTarOptions): Promise<void> {
-  const opaque = options.overlayWhiteouts ? await opaqueDirs(root) : new Set<string>();
-  const links = new Map<bigint, string>();
-  const entry = (header: EntryHeader, body?: Readable) => new Promise<void>((resolve, reject) => {
+/** Adds one entry to a tar being packed; resolves once its body has gone in. */
+export function packEntry(pack: tar.Pack, header: EntryHeader, body?: Readable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (!body) {
       // tar-stream waits for the body of any file entry, even an empty one: give it one.
       if (header.type === 'file') pack.entry(header, Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
@@ -47,6 +36,22 @@ async function fill(pack: tar.Pack, root: string, options: LayerTarOptions): Pro
     });
     body.pipe(sink as unknown as NodeJS.WritableStream);
   });
+}
+
+/** The tar of `dir`; the stream errors if the walk fails. */
+export function writeLayerTar(dir: string, options: LayerTarOptions = {}): Readable {
+  const pack = tar.pack();
+  void fill(pack, dir, options).then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  return pack as unknown as Readable;
+}
+
+async function fill(pack: tar.Pack, root: string, options: LayerTarOptions): Promise<void> {
+  const opaque = options.overlayWhiteouts ? await opaqueDirs(root) : new Set<string>();
+  const links = new Map<bigint, string>();
+  const entry = (header: EntryHeader, body?: Readable) => packEntry(pack, header, body);
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(rel === '' ? root : join(root, rel))).sort();
     for (const name of names) {

@@ -119,6 +119,7 @@ export const ShimRec = {
   BS_PID_FILE: 114,
   BS_CONSOLE_SOCKET: 115,
   BS_CMD_WAITS: 116,
+  BS_LOG_ROTATE: 117,
 } as const;
 
 export const ShimMsg = {

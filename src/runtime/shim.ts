@@ -29,6 +29,8 @@ export interface ShimConfig {
   /** Where the shim listens for later controllers and attaches (containers; not execs). */
   socketPath?: string;
   logPath?: string;
+  /** maxSize 0: no rotation. */
+  logRotation?: { maxSize: number; maxFiles: number; compress: boolean };
   exitPath?: string;
   tty: boolean;
   stdin: boolean;
@@ -75,6 +77,8 @@ function encodeConfig(c: ShimConfig, firstAttachFd: number): Buffer {
   w.record(ShimRec.BS_ID, c.id);
   if (c.socketPath) w.record(ShimRec.BS_SOCKET, c.socketPath);
   if (c.logPath) w.record(ShimRec.BS_LOG_PATH, c.logPath);
+  const r = c.logRotation;
+  if (r && r.maxSize > 0) w.record(ShimRec.BS_LOG_ROTATE, { u64: r.maxSize }, { u32: r.maxFiles }, { u32: r.compress ? 1 : 0 });
   if (c.exitPath) w.record(ShimRec.BS_EXIT_PATH, c.exitPath);
   if (c.tty) w.record(ShimRec.BS_TTY);
   if (c.stdin) w.record(ShimRec.BS_STDIN);

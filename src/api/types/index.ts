@@ -7,3 +7,4 @@ export * from './registry.js';
 export * from './stats.js';
 export * from './volume.js';
 export * from './network.js';
+export * from './archive.js';

@@ -5,9 +5,10 @@ import { parseRamBytes } from '../options/parse-ram-bytes.js';
 import { parseMountSpec } from '../options/parse-mount-spec.js';
 import type { MountSpec } from '../../api/types/index.js';
 import { parseNanoCpus } from '../options/parse-nano-cpus.js';
+import type { HealthFlags } from '../options/parse-health-flags.js';
 
 /** Flags shared by `run` and `create`, as commander hands them over. */
-export interface ContainerFlags {
+export interface ContainerFlags extends HealthFlags {
   attach?: string[];
   interactive?: boolean;
   tty?: boolean;
@@ -132,6 +133,12 @@ export function addContainerFlags(cmd: BerthCommand): void {
     .option('--uts <string>', 'UTS namespace to use')
     .option('--userns <string>', 'User namespace to use')
     .option('--cgroupns <string>', 'Cgroup namespace to use (host|private)')
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy', int('--health-retries'))
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .option('--oom-kill-disable', 'Disable OOM Killer')
     .option('--pull <string>', 'Pull image before creating ("always", "missing", "never")', 'missing');
 }

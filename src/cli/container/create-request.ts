@@ -5,6 +5,7 @@ import { StatusError } from '../status-error.js';
 import { parseEnvFile, resolveEnvFlag } from '../options/parse-env-file.js';
 import { parseExposedPorts, parsePortSpecs } from '../options/parse-port-specs.js';
 import { parseRestartPolicy } from '../options/parse-restart-policy.js';
+import { parseHealthFlags } from '../options/parse-health-flags.js';
 import type { ContainerFlags } from './container-flags.js';
 
 export interface CreateRequest {
@@ -99,6 +100,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
   }
 
   const stopSignal = flags.stopSignal;
+  const healthcheck = parseHealthFlags(flags);
   const body: ContainerCreateBody = {
     Hostname: flags.hostname ?? '',
     Domainname: flags.domainname ?? '',
@@ -118,6 +120,7 @@ export function buildCreateRequest(flags: ContainerFlags, ctx: CreateContext): C
     Entrypoint: entrypoint,
     OnBuild: null,
     Labels: sortedKeys(labels),
+    ...(healthcheck && { Healthcheck: healthcheck }),
     ...(stopSignal && { StopSignal: stopSignal }),
     ...(flags.stopTimeout !== undefined && { StopTimeout: flags.stopTimeout }),
     HostConfig: {

@@ -58,10 +58,10 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
     argsEscaped: b.ArgsEscaped ?? false,
     ...(b.OnBuild ? { onBuild: b.OnBuild } : {}),
     ...(b.Shell ? { shell: b.Shell } : {}),
-    ...(b.Healthcheck?.Test
+    ...(b.Healthcheck
       ? {
           healthcheck: {
-            test: b.Healthcheck.Test,
+            test: b.Healthcheck.Test ?? [],
             intervalNs: b.Healthcheck.Interval ?? 0,
             timeoutNs: b.Healthcheck.Timeout ?? 0,
             startPeriodNs: b.Healthcheck.StartPeriod ?? 0,
@@ -80,7 +80,8 @@ export function fromApiCreate(name: string, b: Api.ContainerCreateRequest): Crea
     networkMode: net || 'default',
     ...(h.Runtime ? { runtime: h.Runtime } : {}),
     restartPolicy: { name: rp.Name ?? 'no', maximumRetryCount: rp.MaximumRetryCount ?? 0 },
-    logConfig: { type: h.LogConfig?.Type || 'json-file', config: h.LogConfig?.Config ?? {} },
+    // An empty type is the daemon's default driver, chosen at create.
+    logConfig: { type: h.LogConfig?.Type ?? '', config: h.LogConfig?.Config ?? {} },
     binds: strings(h.Binds, 'Binds'),
     mounts: fromApiMounts(h.Mounts),
     privileged: h.Privileged ?? false,
@@ -243,7 +244,23 @@ export function toApiState(rec: ContainerRecord): Api.ContainerState {
     Error: s.error,
     StartedAt: s.startedAt,
     FinishedAt: s.finishedAt,
+    ...(s.health
+      ? {
+          Health: {
+            Status: s.health.status,
+            FailingStreak: s.health.failingStreak,
+            Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+          },
+        }
+      : {}),
   };
+}
+
+/** ps's health note: moby's Health.String(). */
+function healthNote(rec: ContainerRecord): string {
+  const h = rec.state.health;
+  if (!h) return '';
+  return h.status === 'starting' ? ' (health: starting)' : ` (${h.status})`;
 }
 
 /** The human status of `docker ps` (moby's State.String()). */
@@ -256,7 +273,7 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
     case 'restarting':
       return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
     case 'running':
-      return `Up ${since(s.startedAt)}`;
+      return `Up ${since(s.startedAt)}${healthNote(rec)}`;
     case 'removing':
       return 'Removal In Progress';
     case 'dead':

@@ -231,7 +231,8 @@ describe('hostile API input: 4xx with Docker\'s message shape, no crash, no hang
 
   test('a logs -f client that never reads costs berthd no memory and slows no one', async () => {
     // About 64 MiB of output: what berthd would hold if it did not wait for the client.
-    const r = await d.docker(['run', '-d', '--name', 'chatty', 'busybox', 'sh', '-c', 'dd if=/dev/zero bs=1048576 count=64 2>/dev/null | tr "\\0" x | fold -w 1023; sleep 600']);
+    // One unrotated file (berth bounds logs by default): the whole 64 MiB stays readable.
+    const r = await d.docker(['run', '-d', '--name', 'chatty', '--log-opt', 'max-size=-1', 'busybox', 'sh', '-c', 'dd if=/dev/zero bs=1048576 count=64 2>/dev/null | tr "\\0" x | fold -w 1023; sleep 600']);
     assert.equal(r.code, 0, r.stderr);
     const log = `${d.dataRoot}/containers/${r.stdout.trim()}/${r.stdout.trim()}-json.log`;
     for (let i = 0; i < 200 && (await import('node:fs')).statSync(log, { throwIfNoEntry: false })?.size! < 64 << 20; i++) await new Promise((res) => setTimeout(res, 100));
