@@ -4,6 +4,7 @@ import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { atomicWriteJson } from '../common/atomic-write.js';
+import { coalescedRun } from '../common/coalesced-run.js';
 import { Conflict, Internal, InvalidArgument, NotFound, errnoCode, isNotFoundError, messageOf } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import type { Mount } from './mount.js';
@@ -67,11 +68,14 @@ export class OverlaySnapshotter implements Snapshotter {
   private saving: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly syncLayers: boolean;
+  private readonly syncLayerFs: () => Promise<void>;
   private indexOff = false;
 
   private constructor(readonly root: string, options: OverlaySnapshotterOptions) {
     this.log = options.log ?? silentLogger;
     this.syncLayers = options.syncLayers ?? true;
+    // One syncfs flushes the whole filesystem: layers committing together share flushes.
+    this.syncLayerFs = coalescedRun(() => syncFs(this.root));
   }
 
   /**
@@ -202,7 +206,7 @@ export class OverlaySnapshotter implements Snapshotter {
           });
           if (!this.layerMap.has(parent)) throw new NotFound(`layer "${parent}": not found`);
         }
-        if (this.syncLayers) await syncFs(staging);
+        if (this.syncLayers) await this.syncLayerFs();
         await rename(staging, join(this.root, `${id}`));
       } catch (err) {
         await rm(staging, { recursive: true, force: true }).catch(() => {});
@@ -356,7 +360,7 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** syncfs(2) of the filesystem holding `dir`: one flush per layer instead of one fsync per file. */
+/** syncfs(2) of the filesystem holding `dir`: a flush per commit (shared, see coalescedRun) instead of an fsync per file. */
 async function syncFs(dir: string): Promise<void> {
   try {
     await execFileP('sync', ['-f', dir]);
