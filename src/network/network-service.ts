@@ -13,7 +13,7 @@ import { formatIpv4, formatSubnet, hostRange, macOf, parseCidr, parseIpv4, subne
 import type { Endpoint, NetworkRecord, PortProtocol, PublishedPort, Sandbox } from './network.js';
 import { isPredefined } from './network.js';
 import { JsonRecordDir } from './network-store.js';
-import { buildRuleset, deleteRuleset } from './nft-ruleset.js';
+import { appendNetworkRules, buildRuleset, deleteRuleset } from './nft-ruleset.js';
 import { EmbeddedDns } from './embedded-dns.js';
 import { hostVethName, NetnsPool, type PooledNetns } from './netns-pool.js';
 import { PortReservations } from './port-reservations.js';
@@ -273,7 +273,7 @@ export class NetworkService {
       internal: c.internal, attachable: c.attachable, labels: c.labels, options: c.options,
     });
     // nft takes a rule for a bridge that does not exist yet: the three go side by side.
-    await Promise.all([ensureBridge(bridge, `${gateway}/${subnet.prefix}`).then(() => this.startDns(n)), this.add(n), this.applyRules()]);
+    await Promise.all([ensureBridge(bridge, `${gateway}/${subnet.prefix}`).then(() => this.startDns(n)), this.add(n), this.addNetworkRules(n)]);
     this.event(n, 'create');
     return n;
   }
@@ -287,7 +287,11 @@ export class NetworkService {
     // Deleting a bridge makes the kernel wait for its users to let go: not waited for (reconcile()
     // removes what a crash leaves; a new network gets a new bridge name).
     this.background(removeLinks([n.bridge]));
-    await Promise.all([this.applyRules(), this.persist(n, { definition: true })]);
+    // Nor is the rewrite of the rules: those of a network that is gone match nothing (its bridge
+    // goes too), and applyRules is serialized, so a later change is written after this one. An nft
+    // transaction that deletes rules waits for the kernel's readers (~20 ms here).
+    this.background(this.applyRules().catch((err: unknown) => this.o.log.warn('rewriting the rules after a network removal failed', { error: messageOf(err) })));
+    await this.persist(n, { definition: true });
     this.event(n, 'destroy');
   }
 
@@ -554,6 +558,17 @@ export class NetworkService {
     }
     if (netns.length || veths.length) this.o.log.info('removing network leftovers', { netns: netns.join(','), veths: veths.join(',') });
     await ipBatch([...veths.map((v) => `link del ${v}`), ...netns.map((n) => `netns del ${n}`)], { force: true }).catch(() => {});
+  }
+
+  /** Appends a new network's rules (see appendNetworkRules); the whole table is rewritten if that fails. */
+  private addNetworkRules(n: NetworkRecord): Promise<void> {
+    const next = this.rules.then(async () => {
+      const others = [...this.nets.values()].filter((o) => o.driver === 'bridge' && o.id !== n.id).map((o) => o.bridge);
+      const text = appendNetworkRules(this.o.table, { bridge: n.bridge, subnet: n.subnet, internal: n.internal }, others);
+      await runTool('nft', ['-f', '-'], text).catch(() => runTool('nft', ['-f', '-'], buildRuleset(this.rulesetInput())));
+    });
+    this.rules = next.catch(() => {});
+    return next;
   }
 
   /** Writes Berth's nftables table from the current state (one `nft` process, one transaction). */

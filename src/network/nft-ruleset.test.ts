@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRuleset } from './nft-ruleset.js';
+import { appendNetworkRules, buildRuleset } from './nft-ruleset.js';
 
 test('buildRuleset refills every chain of its own table in one transaction and touches no other table', () => {
   const text = buildRuleset({ table: 'berth_x', networks: [], ports: [] });
@@ -33,4 +33,16 @@ test('buildRuleset publishes ports, masquerades, and keeps networks apart but th
   assert.match(text, /iifname "berth0" oifname \{ "br-a", "br-i" \} drop/);
   assert.ok(text.indexOf('ct status dnat accept') < text.indexOf('oifname { "br-a", "br-i" } drop'), 'published ports pass before the isolation drops');
   assert.match(text, /add rule ip t prerouting fib daddr type local jump published/);
+});
+
+test('appendNetworkRules adds one network in place: its masquerades and isolation both ways, nothing flushed or deleted', () => {
+  const text = appendNetworkRules('t', { bridge: 'br-n', subnet: '172.20.0.0/16', internal: false }, ['berth0', 'br-a']);
+  assert.doesNotMatch(text, /flush|delete|table ip t \{/);
+  assert.match(text, /^add rule ip t nat_out oifname "br-n" ip saddr 127\.0\.0\.0\/8 masquerade\n/);
+  assert.match(text, /\nadd rule ip t nat_out ip saddr 172\.20\.0\.0\/16 oifname != "br-n" masquerade\n/);
+  assert.match(text, /\nadd rule ip t isolate iifname "br-n" oifname \{ "berth0", "br-a" \} drop\n/);
+  assert.match(text, /\nadd rule ip t isolate oifname "br-n" iifname \{ "berth0", "br-a" \} drop\n/);
+  const internal = appendNetworkRules('t', { bridge: 'br-i', subnet: '172.21.0.0/16', internal: true }, ['berth0']);
+  assert.match(internal, /iifname "br-i" oifname != "br-i" drop/);
+  assert.doesNotMatch(internal, /oifname != "br-i" masquerade/);
 });
