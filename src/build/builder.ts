@@ -411,8 +411,12 @@ export class BuildJob {
     let dest = written;
     const srcArgs = words.slice(0, -1);
     if (!dest.startsWith('/')) dest = posix.join(st.config.WorkingDir || '/', dest) + (dest.endsWith('/') || dest === '.' ? '/' : '');
-    const staging = await mkdtemp(join(this.d.tmpRoot, 'src-'));
-    const releases: (() => Promise<void>)[] = [() => rm(staging, { recursive: true, force: true })];
+    // Made only for heredocs and downloads: most COPY steps (and every cache hit of them) need none.
+    let staging: string | undefined;
+    const releases: (() => Promise<void>)[] = [async () => {
+      if (staging) await rm(staging, { recursive: true, force: true });
+    }];
+    const stagingDir = async () => (staging ??= await mkdtemp(join(this.d.tmpRoot, 'src-')));
     try {
       const from = flag('from');
       let srcRoot = this.ctx.dir;
@@ -428,15 +432,16 @@ export class BuildJob {
       for (const h of ins.heredocs) {
         const target = srcArgs.find((a) => a.replace(/^<<-?["']?|["']?$/g, '') === h.name);
         if (target === undefined) continue;
-        await writeFile(join(staging, h.name), h.content, { mode: 0o644 });
-        sources.push({ host: join(staging, h.name), rel: h.name, isDir: false });
+        const dir = await stagingDir();
+        await writeFile(join(dir, h.name), h.content, { mode: 0o644 });
+        sources.push({ host: join(dir, h.name), rel: h.name, isDir: false });
       }
       for (const a of srcArgs) {
         if (/^<<-?["']?\w+["']?$/.test(a)) continue;
         if (/^https?:\/\//.test(a)) {
           if (k !== 'ADD') throw new BuildError(`${k} failed: source can't be a URL for COPY`, 1);
           const checksum = flag('checksum');
-          sources.push(await downloadSource(a, staging, { ...(checksum !== undefined ? { checksum } : {}), ...(this.o.signal ? { signal: this.o.signal } : {}) }));
+          sources.push(await downloadSource(a, await stagingDir(), { ...(checksum !== undefined ? { checksum } : {}), ...(this.o.signal ? { signal: this.o.signal } : {}) }));
           continue;
         }
         if (flag('checksum') !== undefined) throw new BuildError("checksum can't be specified for non-HTTP(S) sources", 1);
@@ -463,7 +468,7 @@ export class BuildJob {
             if (!/^[0-7]{3,4}$/.test(chmod)) throw new BuildError(`invalid chmod parameter: ${chmod}`, 1);
             own.mode = parseInt(chmod, 8);
           }
-          for (const s of sources) await copySource(root.dir, s, dest, own, k === 'ADD' && srcRoot === this.ctx.dir && !s.host.startsWith(staging) ? { extractTo: this.d.tmpRoot } : {});
+          for (const s of sources) await copySource(root.dir, s, dest, own, k === 'ADD' && srcRoot === this.ctx.dir && !(staging && s.host.startsWith(staging)) ? { extractTo: this.d.tmpRoot } : {});
           return await this.commitLayer(st, root.upper, st.config, `/bin/sh -c ${text}`, '');
         } finally {
           await root.release();

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lchown, lstat, lutimes, mkdir, mkdtemp, open, readdir, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { chmod, copyFile, lchown, lstat, lutimes, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { basename, join, posix, relative } from 'node:path';
 import { InvalidArgument, isNotFoundError } from '../common/errors.js';
 import { decompressStream, detectCompression } from '../image/decompress-stream.js';
@@ -93,22 +93,41 @@ export async function matchSources(root: string, arg: string, keyword: string): 
   return out;
 }
 
+/** Files up to this size are hashed from one read; larger ones are streamed. */
+const SMALL_FILE = 1 << 20;
+/** Entries of a directory read side by side while checksumming. */
+const READ_AHEAD = 32;
+
 /** sha256 over the sources' names, types, modes, link targets and contents (mtimes left out). */
 export async function sourcesChecksum(sources: CopySource[]): Promise<string> {
   const h = createHash('sha256');
-  const add = async (host: string, rel: string): Promise<void> => {
+  // What one entry adds to the hash, read ahead of hashing: a small file's bytes in one read.
+  const load = async (host: string) => {
     const st = await lstat(host);
+    const link = st.isSymbolicLink() ? await readlink(host) : undefined;
+    const bytes = st.isFile() && st.size <= SMALL_FILE ? await readFile(host) : undefined;
+    return { st, link, bytes };
+  };
+  const add = async (host: string, rel: string, loaded: Promise<Awaited<ReturnType<typeof load>>>): Promise<void> => {
+    const { st, link, bytes } = await loaded;
     h.update(`${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
-    if (st.isSymbolicLink()) h.update(`link\0${await readlink(host)}\0`);
+    if (link !== undefined) h.update(`link\0${link}\0`);
     else if (st.isFile()) {
       h.update(`file\0${st.size}\0`);
-      for await (const chunk of createReadStream(host)) h.update(chunk as Buffer);
+      if (bytes) h.update(bytes);
+      else for await (const chunk of createReadStream(host)) h.update(chunk as Buffer);
     } else if (st.isDirectory()) {
       h.update('dir\0');
-      for (const name of (await readdir(host)).sort()) await add(join(host, name), `${rel}/${name}`);
+      const names = (await readdir(host)).sort();
+      // A directory's entries are read a batch at a time, side by side, and hashed in order.
+      for (let i = 0; i < names.length; i += READ_AHEAD) {
+        const batch = names.slice(i, i + READ_AHEAD).map((name) => ({ name, loaded: load(join(host, name)) }));
+        for (const b of batch) b.loaded.catch(() => {});
+        for (const b of batch) await add(join(host, b.name), `${rel}/${b.name}`, b.loaded);
+      }
     }
   };
-  for (const s of sources) await add(s.host, s.rel);
+  for (const s of sources) await add(s.host, s.rel, load(s.host));
   return h.digest('hex');
 }
 
