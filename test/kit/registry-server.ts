@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './run.js';
+import { freePort } from './free-port.js';
 
 export interface RegistryServerOptions {
   /** htpasswd users (bcrypt-hashed with `htpasswd -B`). */
@@ -12,18 +12,6 @@ export interface RegistryServerOptions {
   token?: { realm: string; service: string; issuer: string; certPem: string };
   /** Serve this storage directory (shared with another registry) instead of a new one. */
   storage?: string;
-}
-
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

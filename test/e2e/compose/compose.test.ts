@@ -7,25 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run } from '../../kit/run.js';
 import { TestDaemon } from '../../kit/test-daemon.js';
+import { freePort } from '../../kit/free-port.js';
 
 const COMPOSE = '/usr/bin/docker-compose';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function httpGet(port: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

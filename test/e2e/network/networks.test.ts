@@ -5,18 +5,7 @@ import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { TestDaemon } from '../../kit/test-daemon.js';
 import { run } from '../../kit/run.js';
-
-/** A free TCP port on 127.0.0.1 (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+import { freePort } from '../../kit/free-port.js';
 
 /** GET http://127.0.0.1:port/path from the host; retried while the server inside starts. */
 async function httpGet(port: number, path = '/index.html'): Promise<string> {

@@ -1,19 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { EngineClient } from '../../../src/client/engine-client.js';
 import { parseDaemonAddress } from '../../../src/client/daemon-address.js';
 import type { EventMessage } from '../../../src/api/types/index.js';
 import { TestDaemon } from '../../kit/test-daemon.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../kit/free-port.js';
 
 describe('the Engine API: handshake, version, info, events, TCP', () => {
   let d: TestDaemon;

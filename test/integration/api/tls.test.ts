@@ -3,22 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
-import { connect as netConnect, createServer } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { run } from '../../kit/run.js';
 import { TestDaemon } from '../../kit/test-daemon.js';
 import { makeTestPki, type CertFiles, type TestPki } from './tls-certs.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../kit/free-port.js';
 
 /** The gid of a group in /etc/group, or undefined. */
 function gidOf(name: string): number | undefined {
