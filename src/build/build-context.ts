@@ -11,7 +11,7 @@ import dockerignore from '@balena/dockerignore';
 import { InvalidArgument, isNotFoundError } from '../common/errors.js';
 import { decompressStream } from '../image/decompress-stream.js';
 import { unpackLayer } from '../image/layer-unpacker.js';
-import { resolveInRoot } from './root-path.js';
+import { resolveInRoot } from '../common/resolve-in-root.js';
 
 export interface BuildContext {
   dir: string;

@@ -12,7 +12,7 @@ import { basename, join, posix, relative } from 'node:path';
 import { InvalidArgument, isNotFoundError } from '../common/errors.js';
 import { decompressStream, detectCompression } from '../image/decompress-stream.js';
 import { unpackLayer } from '../image/layer-unpacker.js';
-import { resolveInRoot } from './root-path.js';
+import { resolveInRoot } from '../common/resolve-in-root.js';
 
 export interface CopySource {
   /** Where it is on the host. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Internal } from '../common/errors.js';
-import { resolveInRoot } from './resolve-in-root.js';
+import { resolveExistingInRoot } from '../common/resolve-in-root.js';
 
 const execFileP = promisify(execFile);
 
@@ -13,7 +13,7 @@ const execFileP = promisify(execFile);
  * container's root; the path is resolved inside it. Resolves with whether anything was copied.
  */
 export async function copyImageContent(imageRoot: string, destination: string, volumeDir: string): Promise<boolean> {
-  const src = await resolveInRoot(imageRoot, destination);
+  const src = await resolveExistingInRoot(imageRoot, destination);
   if (!src) return false;
   const st = await lstat(src);
   if (!st.isDirectory()) return false;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempTree } from './temp-tree.js';
-import { resolveInRoot } from './root-path.js';
+import { resolveInRoot } from '../common/resolve-in-root.js';
 
 test('resolveInRoot follows links inside the root and never out of it', async () => {
   const root = await tempTree({ 'etc/passwd': 'x', abs: { link: '/etc' }, up: { link: '../../../../etc' }, 'a/self': { link: '.' }, loop: { link: 'loop' } });

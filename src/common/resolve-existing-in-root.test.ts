@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveInRoot } from './resolve-in-root.js';
+import { resolveExistingInRoot as resolveInRoot } from './resolve-in-root.js';
 
-test('resolveInRoot follows symlinks as the container sees them, never out of the root', async () => {
+test('resolveExistingInRoot follows symlinks as the container sees them, never out of the root', async () => {
   const root = await mkdtemp(join(tmpdir(), 'resolve-in-root-'));
   try {
     await mkdir(join(root, 'real/dir'), { recursive: true });
@@ -20,7 +20,7 @@ test('resolveInRoot follows symlinks as the container sees them, never out of th
     // The host's tmpdir, read inside the root, does not exist there.
     assert.equal(await resolveInRoot(root, '/host'), undefined);
     assert.equal(await resolveInRoot(root, '/missing/x'), undefined);
-    await assert.rejects(resolveInRoot(root, '/loop1'), /too many symlinks/);
+    await assert.rejects(resolveInRoot(root, '/loop1'), /too many levels of symbolic links/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
