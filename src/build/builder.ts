@@ -374,30 +374,10 @@ export class BuildJob {
     });
   }
 
-  /**
-   * Sends a RUN's output while it runs. Following the log may lag its end by a poll interval, so
-   * at the exit the follower is left to finish on its own and the rest is read at once.
-   */
+  /** Sends a RUN's output while it runs; the follower ends, with all of it read, at the exit. */
   private async streamOutput(path: string, exited: Promise<unknown>): Promise<void> {
-    const options = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false };
-    let sent = 0;
-    const follower = readJsonLog(path, { ...options, follow: true }, exited);
-    const exit = exited.then(() => 'exit' as const);
-    for (;;) {
-      const next = follower.next();
-      const r = await Promise.race([next, exit]);
-      if (r === 'exit') {
-        void next.then(() => follower.return(undefined)).catch(() => {});
-        break;
-      }
-      if (r.done) break;
-      this.out(r.value.toString('utf8'));
-      sent += r.value.length;
-    }
-    const rest: Buffer[] = [];
-    for await (const chunk of readJsonLog(path, { ...options, follow: false })) rest.push(chunk);
-    const tail = Buffer.concat(rest).subarray(sent);
-    if (tail.length) this.out(tail.toString('utf8'));
+    const options = { stdout: true, stderr: true, sinceNs: 0n, untilNs: 0n, tail: -1, timestamps: false, multiplexed: false, follow: true };
+    for await (const chunk of readJsonLog(path, options, exited)) this.out(chunk.toString('utf8'));
   }
 
   private async copyStep(st: StageState, ins: Instruction): Promise<void> {

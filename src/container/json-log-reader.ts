@@ -401,17 +401,25 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
     if (!o.follow || !stopped) return;
     let wake: (() => void) | undefined;
     let done = false;
+    // Set by anything that happens while the loop reads rather than waits: the wait is skipped,
+    // so an exit or a write seen then is not left to the backstop poll.
+    let poked = false;
+    const poke = () => {
+      poked = true;
+      wake?.();
+    };
     // The directory, not the file: a rotation replaces the file under the name.
-    watcher = watch(dirname(path), () => wake?.());
+    watcher = watch(dirname(path), poke);
     void stopped.then(() => {
       done = true;
-      wake?.();
+      poke();
     });
     o.signal?.addEventListener('abort', () => {
       done = true;
-      wake?.();
+      poke();
     });
     while (!o.signal?.aborted) {
+      poked = false;
       const finished = done;
       const before = state.pos;
       yield* drain();
@@ -427,11 +435,13 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
       }
       await now?.close();
       if (finished) break;
-      await new Promise<void>((r) => {
-        wake = r;
-        // A watcher can miss an event between the read and the wait; poll as a backstop.
-        setTimeout(r, 1000).unref();
-      });
+      if (!poked) {
+        await new Promise<void>((r) => {
+          wake = r;
+          // A watcher can miss an event (a rotation on some filesystems): poll as a backstop.
+          setTimeout(r, 1000).unref();
+        });
+      }
       wake = undefined;
     }
   } finally {
