@@ -6,28 +6,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run } from '../../kit/run.js';
 import { TestDaemon } from '../../kit/test-daemon.js';
 import { freePort } from '../../kit/free-port.js';
+import { httpGetWhenUp } from '../../kit/http-get.js';
 
 const COMPOSE = '/usr/bin/docker-compose';
-
-function httpGet(port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end();
-  });
-}
 
 describe('docker-compose runs a project unchanged', { skip: !existsSync(COMPOSE) && 'docker-compose is not installed' }, () => {
   let d: TestDaemon;
@@ -72,11 +59,7 @@ volumes:
     const ps = await ok(['ps']);
     assert.match(ps, new RegExp(`${project}_web_1 .* Up .*127\\.0\\.0\\.1:${port}->80/tcp`));
     assert.match(ps, new RegExp(`${project}_db_1 .* Up`));
-    let got = { status: 0, body: '' };
-    for (let i = 0; i < 50 && got.status !== 200; i++) {
-      got = await httpGet(port).catch(() => ({ status: 0, body: '' }));
-      if (got.status !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
+    const got = await httpGetWhenUp(port);
     assert.deepEqual(got, { status: 200, body: 'served-from-volume\n' });
   });
 
@@ -89,11 +72,7 @@ volumes:
 
   test('restart keeps the volume\'s data and the port', async () => {
     await ok(['restart', '--timeout', '1']);
-    let got = { status: 0, body: '' };
-    for (let i = 0; i < 50 && got.status !== 200; i++) {
-      got = await httpGet(port).catch(() => ({ status: 0, body: '' }));
-      if (got.status !== 200) await new Promise((r) => setTimeout(r, 100));
-    }
+    const got = await httpGetWhenUp(port);
     assert.equal(got.body, 'served-from-volume\n');
   });
 
