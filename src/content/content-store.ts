@@ -15,8 +15,9 @@ export interface IngestOptions {
 /**
  * A content-addressed blob store.
  *
- * Invariants: a blob is visible (`has`, `path`, `list`, ...) only once all its bytes are written,
- * synced and verified; its content never changes afterwards. Ingesting a digest that already
+ * Invariants: a blob is visible (`has`, `path`, `list`, ...) only once all its bytes are written
+ * and verified; its content never changes afterwards. After a power loss, a blob whose bytes had
+ * not reached the disk is gone, never visible with the wrong bytes. Ingesting a digest that already
  * exists, or ingesting the same digest twice at the same time, leaves one intact blob. Deleting
  * is idempotent. Open readers of a deleted blob keep their data (unlink semantics).
  */

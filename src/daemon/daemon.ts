@@ -150,7 +150,7 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
   const logDefaults = { type: cfg.logDriver, config: cfg.logOpts };
   logSettings(logDefaults);
   const events = new EventLog();
-  const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
+  const content = await FsContentStore.open(join(cfg.dataRoot, 'content'), { log });
   const snapshots = await OverlaySnapshotter.open(join(cfg.dataRoot, 'snapshots'), { log });
   const registries = new RegistryHosts({ insecure: cfg.insecureRegistries, allowed: cfg.allowedRegistries, certsDir: REGISTRY_CERTS_DIR });
   const images = await ImageService.open(cfg.dataRoot, { content, snapshotter: snapshots, registries, log });

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { bootId } from '../common/boot-id.js';
 import { sha256Digest } from '../common/digest.js';
 import { OverlaySnapshotter } from './overlay-snapshotter.js';
 import { runSnapshotterSuite } from './testsuite.js';
 
 const run = promisify(execFile);
+type Index = { layers: Record<string, { unsynced?: string }> };
 const isRoot = process.getuid?.() === 0;
 
 runSnapshotterSuite('OverlaySnapshotter', async () => {
@@ -52,6 +54,47 @@ describe('OverlaySnapshotter', () => {
       // Numbers are not reused, even those of garbage.
       await again.createLayer(sha256Digest('b'), '', async () => {});
       assert.deepEqual(again.layerDirs(sha256Digest('b')), [join(snaps, '10', 'fs')]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('commits a layer at once, marked until a background flush, and prepare waits for the flush', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-snap-'));
+    try {
+      const s = await OverlaySnapshotter.open(root);
+      await s.createLayer(sha256Digest('a'), '', async (dir) => writeFile(join(dir, 'f'), 'data'));
+      const marked = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as Index;
+      assert.equal(marked.layers[sha256Digest('a')]?.unsynced, bootId(), 'a new layer is marked with this boot');
+      await s.prepare('c1', sha256Digest('a'));
+      const flushed = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as Index;
+      assert.equal(flushed.layers[sha256Digest('a')]?.unsynced, undefined, 'prepare returned before the mark was cleared');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('open after a reboot removes the layers still marked and those above them; within the boot it keeps them', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-snap-'));
+    try {
+      const [a, b, c, d] = [sha256Digest('a'), sha256Digest('b'), sha256Digest('c'), sha256Digest('d')];
+      const s = await OverlaySnapshotter.open(root, { syncLayers: false });
+      await s.createLayer(a, '', async () => {});
+      await s.createLayer(b, a, async () => {});
+      await s.createLayer(c, b, async () => {});
+      await s.createLayer(d, a, async () => {});
+      // b was committed in an earlier boot and never flushed; d in this boot, not flushed yet.
+      const index = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as Index;
+      index.layers[b]!.unsynced = 'an-earlier-boot';
+      index.layers[d]!.unsynced = bootId();
+      await writeFile(join(root, 'index.json'), JSON.stringify(index));
+      const again = await OverlaySnapshotter.open(root);
+      assert.deepEqual(again.layers().map((l) => l.chainId).sort(), [a, d].sort());
+      assert.deepEqual((await readdir(root)).filter((n) => /^[0-9]+$/.test(n)).sort(), ['1', '4']);
+      await again.prepare('c1', d);
+      const after = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as Index;
+      assert.equal(after.layers[d]?.unsynced, undefined);
+      assert.equal(after.layers[b], undefined);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,22 +1,20 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { atomicWriteJson } from '../common/atomic-write.js';
-import { coalescedRun } from '../common/coalesced-run.js';
-import { Conflict, Internal, InvalidArgument, NotFound, errnoCode, isNotFoundError, messageOf } from '../common/errors.js';
+import { bootId } from '../common/boot-id.js';
+import { backgroundFlush, type BackgroundFlush } from '../common/background-flush.js';
+import { Conflict, InvalidArgument, NotFound, errnoCode, isNotFoundError, messageOf } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
+import { syncFilesystem } from '../common/sync-filesystem.js';
 import type { Mount } from './mount.js';
 import type { LayerInfo, Snapshotter, Usage } from './snapshotter.js';
-
-const execFileP = promisify(execFile);
 
 export interface OverlaySnapshotterOptions {
   log?: Logger;
   /**
-   * Flush a new layer's files to disk (syncfs) before it becomes visible, so that a power loss
-   * cannot leave a visible layer with empty files. On by default; Docker does not do this.
+   * Flush new layers' files to disk (syncfs), so that a power loss cannot leave a layer with
+   * empty files; see "Durability" in the class comment. On by default; Docker does not do this.
    */
   syncLayers?: boolean;
 }
@@ -24,6 +22,8 @@ export interface OverlaySnapshotterOptions {
 interface LayerRecord {
   id: number;
   parent: string;
+  /** Set while the layer's files may not be on disk yet: the boot id of when it was committed. */
+  unsynced?: string;
 }
 
 interface IndexFile {
@@ -56,6 +56,14 @@ const layerDirRe = /^[1-9][0-9]*$/;
  * open() removes numbered directories the index does not know, and everything in tmp/.
  * A writable snapshot is complete once its work dir exists (it is made last); the parent is in
  * the directory name so that prepare is three mkdirs and nothing else.
+ *
+ * Durability: a pull should not wait for its files to reach the disk (a syncfs of a large layer
+ * takes longer than unpacking it), yet a power loss must not leave a layer whose files came back
+ * empty. So a layer is committed at once, marked `unsynced` with the boot id, and flushed in the
+ * background (one syncfs for the layers committed meanwhile); the mark goes once the flush is
+ * done. open() in the same boot only finishes the flush (the page cache kept the files); open()
+ * after a reboot removes every layer still marked, and the layers above them, as if their pulls
+ * had not finished. Nothing is built on a marked layer: prepare() waits for the flush first.
  */
 export class OverlaySnapshotter implements Snapshotter {
   private readonly layerMap = new Map<string, LayerRecord>();
@@ -68,14 +76,24 @@ export class OverlaySnapshotter implements Snapshotter {
   private saving: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly syncLayers: boolean;
-  private readonly syncLayerFs: () => Promise<void>;
+  private readonly flush: BackgroundFlush;
   private indexOff = false;
 
   private constructor(readonly root: string, options: OverlaySnapshotterOptions) {
     this.log = options.log ?? silentLogger;
     this.syncLayers = options.syncLayers ?? true;
-    // One syncfs flushes the whole filesystem: layers committing together share flushes.
-    this.syncLayerFs = coalescedRun(() => syncFs(this.root));
+    this.flush = backgroundFlush({
+      pending: () => [...this.layerMap].filter(([, r]) => r.unsynced !== undefined).map(([c]) => c),
+      flush: () => syncFilesystem(this.root),
+      onError: (err) => this.log.warn('flush layers to disk', { error: messageOf(err) }),
+      flushed: async (chainIds) => {
+        for (const c of chainIds) {
+          const rec = this.layerMap.get(c);
+          if (rec) delete rec.unsynced;
+        }
+        await this.saveIndex();
+      },
+    });
   }
 
   /**
@@ -119,6 +137,16 @@ export class OverlaySnapshotter implements Snapshotter {
       this.layerMap.set(chainId, rec);
       this.byId.set(rec.id, chainId);
     }
+    const lost = this.layersLostToReboot();
+    if (lost.length > 0) {
+      for (const chainId of lost) {
+        const rec = this.layerMap.get(chainId)!;
+        this.log.warn('removing a layer whose files were not flushed to disk before the machine restarted; pull or build its image again', { chainId });
+        this.layerMap.delete(chainId);
+        this.byId.delete(rec.id);
+      }
+      await this.saveIndex();
+    }
     let next = Math.max(1, index.next);
     for (const name of await readdir(this.root)) {
       if (!layerDirRe.test(name)) continue;
@@ -150,6 +178,35 @@ export class OverlaySnapshotter implements Snapshotter {
       this.indexOff = (await readFile('/sys/module/overlay/parameters/index', 'utf8')).trim() === 'Y';
     } catch {
       this.indexOff = false;
+    }
+    if ([...this.layerMap.values()].some((r) => r.unsynced !== undefined)) this.flush.soon();
+  }
+
+  /** Layers marked unsynced in an earlier boot, and every layer above one of them. */
+  private layersLostToReboot(): string[] {
+    const boot = bootId();
+    const lost = new Set<string>();
+    const isLost = (chainId: string): boolean => {
+      if (lost.has(chainId)) return true;
+      const rec = this.layerMap.get(chainId);
+      if (!rec) return false;
+      if ((rec.unsynced !== undefined && rec.unsynced !== boot) || (rec.parent !== '' && isLost(rec.parent))) {
+        lost.add(chainId);
+        return true;
+      }
+      return false;
+    };
+    for (const chainId of this.layerMap.keys()) isLost(chainId);
+    return [...lost];
+  }
+
+  /** Resolves once the layer and those below it are on disk. */
+  private async ensureDurable(chainId: string): Promise<void> {
+    for (let c = chainId; c !== ''; c = this.layerMap.get(c)?.parent ?? '') {
+      if (this.layerMap.get(c)?.unsynced !== undefined) {
+        await this.flush.now();
+        return this.ensureDurable(chainId);
+      }
     }
   }
 
@@ -206,16 +263,16 @@ export class OverlaySnapshotter implements Snapshotter {
           });
           if (!this.layerMap.has(parent)) throw new NotFound(`layer "${parent}": not found`);
         }
-        if (this.syncLayers) await this.syncLayerFs();
         await rename(staging, join(this.root, `${id}`));
       } catch (err) {
         await rm(staging, { recursive: true, force: true }).catch(() => {});
         throw err;
       }
-      this.layerMap.set(chainId, { id, parent });
+      this.layerMap.set(chainId, { id, parent, ...(this.syncLayers ? { unsynced: bootId() } : {}) });
       this.byId.set(id, chainId);
       try {
         await this.saveIndex();
+        if (this.syncLayers) this.flush.soon();
       } catch (err) {
         this.layerMap.delete(chainId);
         this.byId.delete(id);
@@ -258,7 +315,9 @@ export class OverlaySnapshotter implements Snapshotter {
       const rec = this.layerMap.get(parent);
       if (!rec) throw new NotFound(`layer "${parent}": not found`);
       parentId = rec.id;
+      await this.ensureDurable(parent);
     }
+    if (this.active.has(key)) throw new Conflict(`snapshot "${key}" already exists`);
     const a: ActiveRecord = { parentId, dir: join(this.activeDir, `${key}@${parentId}`) };
     this.active.set(key, a);
     try {
@@ -357,15 +416,6 @@ async function isDir(p: string): Promise<boolean> {
   } catch (err) {
     if (isNotFoundError(err)) return false;
     throw err;
-  }
-}
-
-/** syncfs(2) of the filesystem holding `dir`: a flush per commit (shared, see coalescedRun) instead of an fsync per file. */
-async function syncFs(dir: string): Promise<void> {
-  try {
-    await execFileP('sync', ['-f', dir]);
-  } catch (err) {
-    throw new Internal(`sync layer "${dir}": ${messageOf(err)}`, { cause: err });
   }
 }
 

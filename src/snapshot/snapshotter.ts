@@ -16,8 +16,10 @@ export interface LayerInfo {
  * Stores image layers as committed, read-only snapshots keyed by chain id, and writable
  * snapshots for containers keyed by a caller-chosen key (the container id).
  *
- * Lifecycle: `createLayer` makes a layer visible only once `fill` has returned and the layer is
- * durable; a crash before leaves nothing visible and the leftovers are removed by the next open.
+ * Lifecycle: `createLayer` makes a layer visible only once `fill` has returned; a crash before
+ * leaves nothing visible and the leftovers are removed by the next open. A layer may reach the
+ * disk after it is visible, but before anything is built on it (`prepare`); an implementation that
+ * defers the flush removes, after a power loss, the layers that had not reached it.
  * `prepare` makes a writable snapshot on top of a layer; `remove` deletes it. A layer cannot be
  * removed while a child layer or a writable snapshot is on top of it (Conflict).
  *
