@@ -5,6 +5,7 @@
  * diff id). Layers commit bottom-up; a layer another pull is already fetching is awaited, not
  * fetched again. A failed pull leaves no layer or blob that no image uses.
  */
+import { setMaxListeners } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { sha256Digest, type Digest } from '../common/digest.js';
 import { InvalidArgument, messageOf } from '../common/errors.js';
@@ -104,6 +105,8 @@ export class ImagePuller {
     const release = this.svc.hold([...chain, ...diffIds, ...manifest.layers.map((l) => l.digest), fetched.digest, manifest.config.digest]);
     try {
       const ac = new AbortController();
+      // Every layer's download, ingest and unpack listen to it: more than Node's default of 10.
+      setMaxListeners(8 * manifest.layers.length + 10, ac.signal);
       const onAbort = () => ac.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       const source = repositoryName(ref);
@@ -191,11 +194,19 @@ export class ImagePuller {
     let markStarted!: () => void;
     const started = new Promise<void>((r) => (markStarted = r));
     const done = (async () => {
+      // The slot bounds downloads, not unpacking: it is given back once the last byte arrived, so
+      // the next layer downloads while this one's unpack and commit finish.
+      let holding = false;
+      const releaseSlot = () => {
+        if (holding) this.downloads.release();
+        holding = false;
+      };
       try {
         if (!this.downloads.tryAcquire()) {
           progress({ id, status: 'Waiting' });
           await this.downloads.acquire(signal);
         }
+        holding = true;
       } catch (err) {
         markStarted();
         throw err;
@@ -212,11 +223,13 @@ export class ImagePuller {
         applying.catch(() => {});
         if (await this.svc.content.has(desc.digest)) {
           blob = await this.svc.content.readStream(desc.digest);
+          blob.once('end', releaseSlot);
           verified = Promise.resolve();
           progress({ id, status: 'Download complete' });
         } else {
           const report = throttled(progress);
           const download = client.openBlob(l.repo, desc, { signal, onProgress: (current) => report({ id, status: 'Downloading', current, total: desc.size }) });
+          download.once('end', releaseSlot);
           const [forStore, forUnpack] = teeStream(download);
           blob = forUnpack;
           verified = this.svc.content.ingest(forStore, { expected: { digest: desc.digest, size: desc.size }, signal }).then(() => {
@@ -243,7 +256,7 @@ export class ImagePuller {
         if (mismatch instanceof InvalidArgument && /digest mismatch/.test(mismatch.message)) throw mismatch;
         throw err;
       } finally {
-        this.downloads.release();
+        releaseSlot();
       }
     })();
     const job: LayerJob = { started, done };
