@@ -34,7 +34,7 @@ const TABLE: { ids: string[]; what: string; run: (env: BenchEnv) => Promise<Row[
   { ids: ['30', '31', '32', '33'], what: 'networks: default bridge, -p, network create/rm, throughput through a published port', run: measureNetwork },
   { ids: ['34'], what: 'run with a named volume', run: measureVolumes },
   { ids: ['40', '41'], what: 'docker build (classic builder), cold and cached', run: measureBuild },
-  { ids: ['50', '51'], what: 'operating containers: logs --tail of large rotated logs, the event stream', run: measureOperations },
+  { ids: ['50', '50b', '51'], what: 'operating containers: logs --tail of large rotated logs (plain and compressed), the event stream', run: measureOperations },
 ];
 
 const BEGIN = '<!-- bench/run --write: begin -->';

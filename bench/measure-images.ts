@@ -201,7 +201,12 @@ export async function measureImages(env: BenchEnv): Promise<Row[]> {
     for (const [i, img] of images.entries()) {
       const row = newRow(ids[0][i]!, `\`pull\` of ${img.title}`, { unit: 'ms', goals: [{ kind: 'ratio-at-most', value: 0.8 }] });
       log(`${row.id}: pull ${img.name}`);
-      await rounds(env, row, { warmup: 1, rounds: 5, setup: (e) => rmi(e, img.name), command: (e) => dockerCli(e, ['pull', '-q', img.name]) });
+      // The untimed `sync` after each pull: neither engine's write-back (berthd flushes a moment
+      // after a pull, the kernel flushes Docker's within 30 s) runs into the other's timing.
+      await rounds(env, row, {
+        warmup: 1, rounds: 7, setup: (e) => rmi(e, img.name), command: (e) => dockerCli(e, ['pull', '-q', img.name]),
+        after: async () => { await mustRun({ cmd: 'sync', args: [] }); },
+      });
       row.notes.push(...(await floors(img, source)));
       rows.push(row);
     }
