@@ -364,7 +364,11 @@ export class ContainerService {
     const attach = this.pendingAttach.get(rec.id) ?? [];
     this.pendingAttach.delete(rec.id);
     try {
-      await this.rootfsLock.run(rec.id, () => this.startTask(rec, attach));
+      await this.rootfsLock.run(rec.id, () => {
+        // Removed while this start waited for a copy into its files.
+        if (rec.state.status === 'removing' || !this.o.store.find(rec.id)) throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
+        return this.startTask(rec, attach);
+      });
     } catch (err) {
       for (const a of attach) a.socket.destroy();
       throw err;
@@ -668,17 +672,24 @@ export class ContainerService {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
     await this.policyStarts.get(rec.id);
-    if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
-      if (!opts.force) throw cannotRemoveRunning(rec.name);
-      const task = this.task(rec.id);
-      if (task) {
-        rec.hostConfig.autoRemove = false; // this remove does it
-        await this.signal(rec, task, SIGKILL);
-        await this.settled(rec.id);
-      }
-    }
-    if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
-    await this.removeStopped(rec, opts.volumes ?? false);
+    if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) await this.killForRemoval(rec, opts.force);
+    // Not under a copy into its files: the copy's private mount of its root would lose its files
+    // to the removal half-way. A start that ran while this waited is undone the same way; one
+    // still waiting finds the container removed.
+    await this.rootfsLock.run(rec.id, async () => {
+      if (isRunningStatus(rec.state.status)) await this.killForRemoval(rec, opts.force);
+      if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
+      await this.removeStopped(rec, opts.volumes ?? false);
+    });
+  }
+
+  private async killForRemoval(rec: ContainerRecord, force: boolean | undefined): Promise<void> {
+    if (!force) throw cannotRemoveRunning(rec.name);
+    const task = this.task(rec.id);
+    if (!task) return;
+    rec.hostConfig.autoRemove = false; // this remove does it
+    await this.signal(rec, task, SIGKILL);
+    await this.settled(rec.id);
   }
 
   /** Removes a container that is not running; with `volumes`, its anonymous volumes too (rm -v, --rm). */

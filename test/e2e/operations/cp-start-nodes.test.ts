@@ -34,6 +34,34 @@ function manyFiles(dir: string, n: number): Promise<Buffer> {
   return tarOf([{ name: `${dir}/`, type: 'directory', mode: 0o755 }, ...files]);
 }
 
+/** A PUT archive whose body is sent in parts: `send` more, `end` it, or `cut` the connection. */
+function upload(d: TestDaemon, id: string, path: string) {
+  const put = request({ socketPath: d.socket, method: 'PUT', path: `/containers/${id}/archive?path=${path}`, headers: { 'Content-Type': 'application/x-tar' } });
+  const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    put.on('response', (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    put.on('error', reject);
+  });
+  answered.catch(() => {});
+  return {
+    send: (b: Buffer) => void put.write(b),
+    end: (b: Buffer) => {
+      put.end(b);
+      return answered;
+    },
+    cut: () => put.destroy(),
+  };
+}
+
+/** The first half of a tar, cut at a block boundary, and the rest. */
+function halves(archive: Buffer): [Buffer, Buffer] {
+  const half = Math.floor(archive.length / 2 / 512) * 512;
+  return [archive.subarray(0, half), archive.subarray(half)];
+}
+
 /** Mounts berthd made for a copy into a stopped container (its private view of the root), still there. */
 function copyMountsOf(d: TestDaemon): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes('berth-rootfs-') && l.includes(d.dir));
@@ -54,25 +82,16 @@ describe('docker cp into a container against its start, and device nodes and FIF
     const id = (await ok(['create', '--name', 'race', 'busybox', 'sh', '-c', 'ls /up 2>/dev/null | wc -l > /seen; exec sleep 300'])).trim();
     const archive = await manyFiles('up', 3000);
     // The upload's body is sent in two parts, with a start issued in between.
-    const put = request({ socketPath: d.socket, method: 'PUT', path: `/containers/${id}/archive?path=/`, headers: { 'Content-Type': 'application/x-tar' } });
-    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      put.on('response', (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      put.on('error', reject);
-    });
-    const half = Math.floor(archive.length / 2 / 512) * 512;
-    put.write(archive.subarray(0, half));
+    const put = upload(d, id, '/');
+    const [first, rest] = halves(archive);
+    put.send(first);
     await until('the upload to begin', async () => copyMountsOf(d).length > 0);
     let startDone = false;
     const start = d.docker(['start', 'race'], { timeoutMs: 60_000 }).finally(() => (startDone = true));
     await sleep(1000);
     assert.equal(startDone, false, 'the start waits for the upload');
     assert.equal((await ok(['inspect', '-f', '{{.State.Status}}', 'race'])).trim(), 'created');
-    put.end(archive.subarray(half));
-    const r = await answered;
+    const r = await put.end(rest);
     assert.equal(r.status, 200, r.body);
     const started = await start;
     assert.equal(started.code, 0, started.stderr);
@@ -97,6 +116,42 @@ describe('docker cp into a container against its start, and device nodes and FIF
     await ok(['restart', '-t', '0', 'race']);
     assert.equal((await ok(['exec', 'race', 'sh', '-c', 'ls /up | wc -l; ls /r2 | wc -l'])).trim(), '3000\n800', 'the files survive a restart');
     await ok(['rm', '-f', 'race']);
+  });
+
+  test('an upload cut off by its client, or raced by rm -f, leaves no mount and no lock behind', async () => {
+    const archive = await manyFiles('up', 3000);
+    const [first, rest] = halves(archive);
+    const cutId = (await ok(['create', '--name', 'cut', 'busybox', 'true'])).trim();
+    const cut = upload(d, cutId, '/');
+    cut.send(first);
+    await until('the upload to begin', async () => copyMountsOf(d).length > 0);
+    cut.cut();
+    await until('the cut-off upload to let go', async () => copyMountsOf(d).length === 0);
+    const started = await d.docker(['start', '-a', 'cut'], { timeoutMs: 20_000 });
+    assert.equal(started.code, 0, `the container starts after a cut-off upload: ${started.stderr}`);
+    await ok(['rm', 'cut']);
+
+    const rmId = (await ok(['create', '--name', 'gone', 'busybox', 'true'])).trim();
+    const put = upload(d, rmId, '/');
+    put.send(first);
+    await until('the upload to begin', async () => copyMountsOf(d).length > 0);
+    let rmDone = false;
+    const rm = d.docker(['rm', '-f', 'gone'], { timeoutMs: 60_000 }).finally(() => (rmDone = true));
+    await sleep(500);
+    assert.equal(rmDone, false, 'rm -f waits for the upload');
+    // A start issued after the rm -f: it finds the container removed, and does not bring its record back.
+    const start = d.docker(['start', 'gone'], { timeoutMs: 60_000 });
+    await sleep(300);
+    const r = await put.end(rest);
+    assert.equal(r.status, 200, r.body);
+    const removed = await rm;
+    assert.equal(removed.code, 0, removed.stderr);
+    const late = await start;
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /is marked for removal and cannot be started|No such container/);
+    assert.equal((await d.docker(['inspect', 'gone'])).code, 1);
+    assert.equal(await ok(['ps', '-aq', '--filter', `id=${rmId}`]), '');
+    assert.deepEqual(copyMountsOf(d), []);
   });
 
   const nodes = (dir: string) => tarOf([
