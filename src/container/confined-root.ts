@@ -12,7 +12,7 @@ import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
  */
 
 /** O_PATH (Linux): a descriptor that only names a file; Node's constants lack it. */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 const MAX_LINKS = 40;
 
 export class PathError extends Error {

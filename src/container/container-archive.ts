@@ -3,12 +3,13 @@
  * every creation done relative to descriptors confined to that root (confined-root.ts).
  */
 import { constants, type Stats } from 'node:fs';
-import { link, lchown, lstat, lutimes, stat, mkdir, open, readdir, readlink, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, link, lchown, lstat, lutimes, stat, mkdir, open, readdir, readlink, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { Conflict, InvalidArgument, NotFound } from '../common/errors.js';
+import { makeSpecialFiles } from '../common/make-special-files.js';
 import { packEntry } from '../image/layer-tar-writer.js';
-import { ConfinedRoot, PathError, under } from './confined-root.js';
+import { ConfinedRoot, O_PATH, PathError, under } from './confined-root.js';
 
 /** Docker's X-Docker-Container-Path-Stat. */
 export interface PathStat {
@@ -207,6 +208,17 @@ async function setMeta(fh: FileHandle, m: { uid: number; gid: number; mode: numb
   await fh.utimes(m.mtime, m.mtime);
 }
 
+/** chmod of the node at `at` itself, never of what a symlink put in its place would name. */
+async function chmodNode(at: string, mode: number): Promise<void> {
+  const fh = await open(at, O_PATH | constants.O_NOFOLLOW);
+  try {
+    if ((await fh.stat()).isSymbolicLink()) return;
+    await chmod(under(fh), mode);
+  } finally {
+    await fh.close();
+  }
+}
+
 async function place(root: ConfinedRoot, base: string, h: tar.Header, body: Readable, o: ExtractOptions): Promise<void> {
   o.signal?.throwIfAborted();
   const parts = entryParts(h.name);
@@ -259,8 +271,21 @@ async function place(root: ConfinedRoot, base: string, h: tar.Header, body: Read
         }
         return;
       }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        if (existing) await makeRoom(dir, name, existing, false, o, shown);
+        // Named through berthd's own descriptor of the confined parent: the mknod child resolves it.
+        const kind = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
+        await makeSpecialFiles([{ path: `/proc/${process.pid}/fd/${dir.fd}/${name}`, kind, mode, major: h.devmajor ?? 0, minor: h.devminor ?? 0 }]);
+        await lchown(at, uid, gid);
+        // chown dropped any set-id bits mknod gave; chmod follows links, so it goes through the node's own descriptor.
+        if (mode & 0o6000) await chmodNode(at, mode);
+        await lutimes(at, mtime, mtime);
+        return;
+      }
       default:
-        // Devices and FIFOs need mknod, which berthd does not do for a copy: skipped.
+        // Other types (sockets are never archived) have nothing to create: skipped, as moby does.
         return;
     }
   } finally {

@@ -37,6 +37,7 @@ import { copyImageContent, isEmptyDir } from '../volume/copy-image-content.js';
 import { createMountPoints, makeBindSource, mayHaveImagePath, ociMountsOf, releaseMountPoints } from './container-mounts.js';
 import { layerDirsOf, mountRootfsView, type RootfsView } from './rootfs-view.js';
 import type { Mount } from '../snapshot/mount.js';
+import { KeyedLock } from '../common/keyed-lock.js';
 
 /** What the container layer needs of images. */
 export interface ImageLookup {
@@ -167,6 +168,13 @@ export class ContainerService {
   private pendingAttach = new Map<string, AttachStream[]>();
   /** Containers whose start is in progress (a second start must not race it). */
   private starting = new Set<string>();
+  /**
+   * Held by a start (from before its root is mounted until its process runs) and by a copy into
+   * the container's files: a start issued during an upload waits for it and sees its files, and
+   * an upload issued during a start waits and then writes into the running container (as moby's
+   * container lock does).
+   */
+  private rootfsLock = new KeyedLock();
   /** Per running container: the handling of its exit, once it has begun. */
   private exits = new Map<string, Promise<void>>();
   /** Pending restarts of the restart policies, and their back-off. */
@@ -333,6 +341,14 @@ export class ContainerService {
     await this.o.store.save(rec);
   }
 
+  /**
+   * Runs `fn` (a copy into the container's files) while no start of the container is under way;
+   * the record's state read inside `fn` stays what it is until `fn` is done, except for an exit.
+   */
+  withRootfsLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.rootfsLock.run(id, fn);
+  }
+
   /** Starts the container's process, handing it the clients that attached before the start. */
   async start(ref: string): Promise<void> {
     const rec = this.resolve(ref);
@@ -348,7 +364,11 @@ export class ContainerService {
     const attach = this.pendingAttach.get(rec.id) ?? [];
     this.pendingAttach.delete(rec.id);
     try {
-      await this.startTask(rec, attach);
+      await this.rootfsLock.run(rec.id, () => {
+        // Removed while this start waited for a copy into its files.
+        if (rec.state.status === 'removing' || !this.o.store.find(rec.id)) throw new Conflict(`container ${rec.id} is marked for removal and cannot be started`);
+        return this.startTask(rec, attach);
+      });
     } catch (err) {
       for (const a of attach) a.socket.destroy();
       throw err;
@@ -516,7 +536,7 @@ export class ContainerService {
     const rec = this.o.store.find(id);
     if (!rec || rec.state.status !== 'restarting' || this.starting.has(id)) return;
     this.starting.add(id);
-    const started = this.startTask(rec, []).catch(async (err: unknown) => {
+    const started = this.rootfsLock.run(id, () => this.startTask(rec, [])).catch(async (err: unknown) => {
       // As moby: a restart that cannot start leaves the container stopped, with the error.
       rec.state.status = 'exited';
       await this.o.store.save(rec).catch(() => {});
@@ -652,17 +672,24 @@ export class ContainerService {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.resolve(ref);
     await this.policyStarts.get(rec.id);
-    if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) {
-      if (!opts.force) throw cannotRemoveRunning(rec.name);
-      const task = this.task(rec.id);
-      if (task) {
-        rec.hostConfig.autoRemove = false; // this remove does it
-        await this.signal(rec, task, SIGKILL);
-        await this.settled(rec.id);
-      }
-    }
-    if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
-    await this.removeStopped(rec, opts.volumes ?? false);
+    if (isRunningStatus(rec.state.status) || this.starting.has(rec.id)) await this.killForRemoval(rec, opts.force);
+    // Not under a copy into its files: the copy's private mount of its root would lose its files
+    // to the removal half-way. A start that ran while this waited is undone the same way; one
+    // still waiting finds the container removed.
+    await this.rootfsLock.run(rec.id, async () => {
+      if (isRunningStatus(rec.state.status)) await this.killForRemoval(rec, opts.force);
+      if (rec.state.status === 'removing') throw new Conflict(`removal of container ${rec.id} is already in progress`);
+      await this.removeStopped(rec, opts.volumes ?? false);
+    });
+  }
+
+  private async killForRemoval(rec: ContainerRecord, force: boolean | undefined): Promise<void> {
+    if (!force) throw cannotRemoveRunning(rec.name);
+    const task = this.task(rec.id);
+    if (!task) return;
+    rec.hostConfig.autoRemove = false; // this remove does it
+    await this.signal(rec, task, SIGKILL);
+    await this.settled(rec.id);
   }
 
   /** Removes a container that is not running; with `volumes`, its anonymous volumes too (rm -v, --rm). */

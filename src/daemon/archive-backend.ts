@@ -91,15 +91,21 @@ export class ContainerArchiveBackend implements ArchiveBackend {
       const u = await resolveUser(rec.config.user, [upper, ...lowers].filter(Boolean), []);
       owner = { uid: u.uid, gid: u.gid };
     }
-    const { root, release } = await this.open(rec, true);
-    try {
-      // Decompressed here, by berthd's own code and the host's tools, never by anything of the image's.
-      const input = await decompressStream(body);
-      await extractArchive(root, path, input, { noOverwriteDirNonDir: o.noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal })
-        .catch((err: unknown) => notFoundIn(path, rec.id, err));
-    } finally {
-      await release();
-    }
+    // A stopped container's root is mounted here as its start would mount it: the two must not
+    // overlap, so the state is looked at (running or not) only once no start is under way.
+    await this.containers.withRootfsLock(rec.id, async () => {
+      // Removed while this waited: Docker's "No such container".
+      this.containers.resolve(rec.id);
+      const { root, release } = await this.open(rec, true);
+      try {
+        // Decompressed here, by berthd's own code and the host's tools, never by anything of the image's.
+        const input = await decompressStream(body);
+        await extractArchive(root, path, input, { noOverwriteDirNonDir: o.noOverwriteDirNonDir, ...(owner ? { owner } : {}), signal })
+          .catch((err: unknown) => notFoundIn(path, rec.id, err));
+      } finally {
+        await release();
+      }
+    });
     this.containers.event(rec, 'extract-to-dir');
   }
 

@@ -15,18 +15,18 @@
  * stick). Device nodes, fifos and whiteouts go to one `mknod` shell batch and extended attributes
  * to one `setfattr` batch, because Node has neither mknod(2) nor setxattr(2). No fsync per file.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { constants } from 'node:fs';
 import { lchown, link, lstat, lutimes, mkdir, chmod, chown, rm, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { BerthError, Internal, InvalidArgument, errnoCode, isNotFoundError, messageOf } from '../common/errors.js';
+import { BerthError, InvalidArgument, errnoCode, isNotFoundError, messageOf } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { withContext } from './errors.js';
 import { setXattrs, type XattrItem } from './set-xattrs.js';
 import { pathExists } from '../common/path-exists.js';
+import { makeSpecialFiles, type SpecialFile } from '../common/make-special-files.js';
 
 export interface UnpackOptions {
   /** Give files the owners in the tar; by default when running as root. */
@@ -464,13 +464,13 @@ export class LayerUnpacker {
     this.nodes.clear();
     for (let i = 0; i < specs.length; i += mknodBatch) {
       const batch = specs.slice(i, i + mknodBatch);
-      const args: string[] = [];
+      const files: SpecialFile[] = [];
       for (const n of batch) {
         // Re-checked here because the nodes were queued earlier in the stream.
         await this.checkExistingParents(splitPath(n.rel).slice(0, -1));
-        args.push(join(this.root, n.rel), (n.mode & 0o7777).toString(8), n.kind, String(n.major), String(n.minor));
+        files.push({ path: join(this.root, n.rel), kind: n.kind, mode: n.mode, major: n.major, minor: n.minor });
       }
-      await runMknod(args);
+      await makeSpecialFiles(files);
       await Promise.all(batch.map(async (n) => {
         const abs = join(this.root, n.rel);
         if (this.needsChown(n.uid, n.gid)) {
@@ -584,26 +584,4 @@ async function symlinkReplacing(target: string, abs: string): Promise<void> {
     await rm(abs, { recursive: true, force: true });
     await symlink(target, abs);
   }
-}
-
-const mknodScript = `
-while [ "$#" -gt 0 ]; do
-  if [ "$3" = p ]; then mknod -m "$2" -- "$1" p || exit 1
-  else mknod -m "$2" -- "$1" "$3" "$4" "$5" || exit 1; fi
-  shift 5
-done`;
-
-/** One `sh` running mknod(1) per node: Node has no mknod(2). Arguments never go through a shell parse. */
-function runMknod(args: string[]): Promise<void> {
-  if (args.length === 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', mknodScript, 'mknod-batch', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Internal(`mknod: ${stderr.trim() || `exit status ${code}`}`));
-    });
-  });
 }

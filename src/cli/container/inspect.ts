@@ -11,6 +11,6 @@ export function inspectCommand(ctx: CliContext): BerthCommand {
   return onAction<{ format?: string; size?: boolean }>(cmd, ctx, {
     args: { min: 1 },
     run: (names, opts) =>
-      writeInspect(ctx, { names, format: opts.format, fetch: (name) => ctx.client.containers.inspectRaw(name, { size: opts.size }) }),
+      writeInspect(ctx, { names, format: opts.format, fetch: async (name) => ({ json: await ctx.client.containers.inspectRaw(name, { size: opts.size }), kind: 'container' }) }),
   });
 }

@@ -9,6 +9,6 @@ export function imageInspectCommand(ctx: CliContext): BerthCommand {
     .option('-f, --format <string>', 'Format output using a custom template');
   return onAction<{ format?: string }>(cmd, ctx, {
     args: { min: 1 },
-    run: (names, opts) => writeInspect(ctx, { names, format: opts.format, fetch: (name) => ctx.client.images.inspectRaw(name) }),
+    run: (names, opts) => writeInspect(ctx, { names, format: opts.format, fetch: async (name) => ({ json: await ctx.client.images.inspectRaw(name), kind: 'image' }) }),
   });
 }

@@ -22,10 +22,13 @@ export function inspectCommand(ctx: CliContext): BerthCommand {
       image: (name: string) => ctx.client.images.inspectRaw(name),
     };
     return writeInspect(ctx, { names, format: opts.format, fetch: async (name) => {
-      if (opts.type) return fetchers[opts.type as keyof typeof fetchers](name);
-      for (const type of TYPES) {
+      if (opts.type) {
+        const kind = opts.type as keyof typeof fetchers;
+        return { json: await fetchers[kind](name), kind };
+      }
+      for (const kind of TYPES) {
         try {
-          return await fetchers[type](name);
+          return { json: await fetchers[kind](name), kind };
         } catch (err) {
           if (!(err instanceof ApiError && err.status === 404)) throw err;
         }

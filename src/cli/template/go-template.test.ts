@@ -81,6 +81,6 @@ test('GoTemplate header functions leave titles alone', () => {
 test('GoTemplate missingKeyError fails on absent map keys like inspect does', () => {
   const t = GoTemplate.parse('{{.State.Nope}}');
   assert.throws(() => t.execute({ State: {} }, { missingKeyError: true }), {
-    message: 'template: :1:2: executing "" at <.State.Nope>: map has no entry for key "Nope"',
+    message: 'template: :1:8: executing "" at <.State.Nope>: map has no entry for key "Nope"',
   });
 });

@@ -1,6 +1,6 @@
 import { BASIC_FUNCTIONS, type TemplateFunction } from './template-functions.js';
 import { type Operand, type Pipeline, type TemplateNode, parseTemplate } from './parse-template.js';
-import { formatTemplateValue, isTrue } from './template-value.js';
+import { GoNil, formatTemplateValue, isTrue } from './template-value.js';
 
 /**
  * Objects that stand for a Go struct (docker's formatter contexts) carry their Go type name
@@ -168,6 +168,12 @@ export class GoTemplate {
       const name = chain[i]!;
       const last = i === chain.length - 1;
       if (value === null || value === undefined) return undefined;
+      if (value instanceof GoNil) {
+        // A nil map has no entries; a nil pointer or slice has no fields to evaluate.
+        if (value.kind === 'map') return undefined;
+        const detail = value.kind === 'pointer' ? `nil pointer evaluating ${value.type}.${name}` : `can't evaluate field ${name} in type ${value.type}`;
+        throw new TemplateExecError(this.source, { pos: op.pos, node, detail });
+      }
       if (typeof value !== 'object') {
         throw new TemplateExecError(this.source, { pos: op.pos, node: node, detail: `can't evaluate field ${name} in type ${goTypeOf(value)}` });
       }

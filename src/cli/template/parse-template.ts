@@ -236,11 +236,14 @@ function parsePipeline(tokens: Token[], line: number, allowDeclare: boolean): Pi
   const operand = (): Operand => {
     const t = tokens[i++]!;
     switch (t.t) {
-      case 'field':
-        return { kind: 'field', chain: t.v === '.' ? [] : t.v.slice(1).split('.'), pos: t.pos };
+      // Go places a chain (`.A.B`, `$x.A`) at the field after the first term: errors name that column.
+      case 'field': {
+        const chain = t.v === '.' ? [] : t.v.slice(1).split('.');
+        return { kind: 'field', chain, pos: chain.length > 1 ? t.pos + 1 + chain[0]!.length : t.pos };
+      }
       case 'var': {
         const [name, ...chain] = t.v.split('.');
-        return { kind: 'variable', name: name!, chain, pos: t.pos };
+        return { kind: 'variable', name: name!, chain, pos: chain.length > 0 ? t.pos + name!.length : t.pos };
       }
       case 'string':
         return { kind: 'string', value: t.v };

@@ -4,6 +4,40 @@
  */
 export const GO_JSON = Symbol('goJson');
 
+/** Objects that print themselves as Go's fmt would print the Go value they stand for (`{a b}` for a struct). */
+export const GO_FORMAT = Symbol('goFormat');
+
+/**
+ * A nil pointer, map or slice of a typed value: prints as Go prints it (`<nil>`, `map[]`, `[]`),
+ * marshals to `null`, is false, has length 0 and ranges over nothing. `type` is its Go type, for
+ * errors (`*volume.UsageData`, `[]string`). It has no enumerable properties on purpose.
+ */
+export class GoNil {
+  readonly #kind: 'pointer' | 'map' | 'slice';
+  readonly #type: string;
+
+  constructor(kind: 'pointer' | 'map' | 'slice', type: string) {
+    this.#kind = kind;
+    this.#type = type;
+  }
+
+  get kind(): 'pointer' | 'map' | 'slice' {
+    return this.#kind;
+  }
+
+  get type(): string {
+    return this.#type;
+  }
+
+  [GO_FORMAT](): string {
+    return this.#kind === 'map' ? 'map[]' : this.#kind === 'slice' ? '[]' : '<nil>';
+  }
+
+  [GO_JSON](): string {
+    return 'null';
+  }
+}
+
 /** JSON as Go's json.Marshal writes it: HTML characters and line separators escaped. */
 export function goMarshal(value: unknown): string {
   return JSON.stringify(value === undefined ? null : value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
@@ -18,8 +52,10 @@ export function formatTemplateValue(value: unknown): string {
   return formatNested(value);
 }
 
-function formatNested(value: unknown): string {
+export function formatNested(value: unknown): string {
   if (value === undefined || value === null) return '<nil>';
+  const own = typeof value === 'object' ? (value as { [GO_FORMAT]?: () => string })[GO_FORMAT] : undefined;
+  if (own) return own.call(value);
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
@@ -46,7 +82,7 @@ export function formatNumber(n: number): string {
 
 /** Go's notion of truth for `if`, `and`, `or`, `not`: zero values and empty containers are false. */
 export function isTrue(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (value === undefined || value === null || value === false || value === 0 || value === '' || value instanceof GoNil) return false;
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
   return true;

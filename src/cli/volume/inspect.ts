@@ -9,6 +9,6 @@ export function volumeInspectCommand(ctx: CliContext): BerthCommand {
     .option('-f, --format <string>', 'Format output using a custom template');
   return onAction<{ format?: string }>(cmd, ctx, {
     args: { min: 1 },
-    run: (names, opts) => writeInspect(ctx, { names, format: opts.format, fetch: (name) => ctx.client.volumes.inspectRaw(name) }),
+    run: (names, opts) => writeInspect(ctx, { names, format: opts.format, fetch: async (name) => ({ json: await ctx.client.volumes.inspectRaw(name), kind: 'volume' }) }),
   });
 }

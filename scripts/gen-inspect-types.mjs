@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * Writes src/cli/format/inspect-types.ts: the fields of the objects `docker inspect` prints
+ * (container, image, network, volume), and their Go kinds, read from the Engine API swagger.
+ * `berth inspect -f` uses them as the docker CLI uses its typed structs: a field the daemon's JSON
+ * leaves out still has its zero value. Run after the swagger changes:
+ *
+ *   scripts/gen-inspect-types.mjs [/work/shared/specs/docker-engine-api/swagger-v1.43.yaml]
+ *
+ * Kinds: s string, n number, b bool, t time.Time, any (interface{}), E (struct{}), []K slice,
+ * map:K map, *K pointer to a number or bool, and otherwise the name of a struct type (a pointer
+ * to it). Where the swagger does not say what the Go types are (pointers, times, fields of
+ * moby's NetworkResource it leaves out), the few lists below do.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const swaggerPath = process.argv[2] ?? '/work/shared/specs/docker-engine-api/swagger-v1.43.yaml';
+const swagger = parse(readFileSync(swaggerPath, 'utf8'));
+const defs = swagger.definitions;
+
+/** Fields the swagger describes as plain numbers or booleans that Docker's Go types hold as pointers (printed <nil> when absent). */
+const POINTERS = new Set([
+  'ContainerInspect.SizeRw', 'ContainerInspect.SizeRootFs', 'ContainerConfig.StopTimeout',
+  'HostConfig.Init', 'HostConfig.PidsLimit', 'HostConfig.MemorySwappiness', 'HostConfig.OomKillDisable',
+]);
+
+/** Strings in the swagger that Docker's Go types decode as time.Time (printed `2006-01-02 15:04:05 +0000 UTC`). */
+const TIMES = new Set(['Network.Created', 'Metadata.LastTagTime']);
+
+/** Fields of moby's network inspect struct (NetworkResource) that the swagger's Network lacks. */
+const NETWORK_EXTRAS = {
+  ConfigFrom: { type: 'object', properties: { Network: { type: 'string' } }, 'x-go-name': 'ConfigReference' },
+  ConfigOnly: { type: 'boolean' },
+  Peers: { type: 'array', items: { type: 'object', properties: { Name: { type: 'string' }, IP: { type: 'string' } }, 'x-go-name': 'PeerInfo' } },
+  Services: { type: 'object', additionalProperties: { type: 'object', 'x-go-name': 'ServiceInfo', properties: {
+    VIP: { type: 'string' }, Ports: { type: 'array', items: { type: 'string' } }, LocalLBIndex: { type: 'integer' },
+    Tasks: { type: 'array', items: { type: 'object', 'x-go-name': 'Task', properties: {
+      Name: { type: 'string' }, EndpointID: { type: 'string' }, EndpointIP: { type: 'string' }, Info: { type: 'object', additionalProperties: { type: 'string' } },
+    } } },
+  } } },
+};
+
+const types = {};
+const refName = (ref) => ref.replace('#/definitions/', '');
+
+/** The properties of an object schema, allOf parts merged in order. */
+function propertiesOf(schema) {
+  if (schema.$ref) return propertiesOf(defs[refName(schema.$ref)]);
+  const own = { ...(schema.properties ?? {}) };
+  return Object.assign({}, ...(schema.allOf ?? []).map(propertiesOf), own);
+}
+
+function isStruct(schema) {
+  if (schema.$ref) return isStruct(defs[refName(schema.$ref)]);
+  return Boolean(schema.properties || schema.allOf);
+}
+
+function struct(name, schema) {
+  if (types[name]) return name;
+  types[name] = {};
+  const fields = {};
+  for (const [field, s] of Object.entries(propertiesOf(schema))) {
+    const kind = kindOf(s, s['x-go-name'] ?? field);
+    fields[field] = POINTERS.has(`${name}.${field}`) ? `*${kind}` : TIMES.has(`${name}.${field}`) ? 't' : kind;
+  }
+  types[name] = fields;
+  return name;
+}
+
+/** The kind of `schema`; `name` names an inline struct (its Go name is the field's). */
+function kindOf(schema, name) {
+  if (schema.$ref) {
+    const def = refName(schema.$ref);
+    return isStruct(schema) ? struct(def, defs[def]) : kindOf(defs[def], def);
+  }
+  if (isStruct(schema)) {
+    const own = schema['x-go-name'] ?? name;
+    return struct(types[own] ? `${own}2` : own, schema);
+  }
+  switch (schema.type) {
+    case 'string': return 's';
+    case 'integer':
+    case 'number': return 'n';
+    case 'boolean': return 'b';
+    case 'array': return `[]${kindOf(schema.items ?? {}, name)}`;
+    case 'object': {
+      if (Array.isArray(schema.enum) && schema.enum.length === 1 && Object.keys(schema.enum[0] ?? {}).length === 0) return 'E';
+      const values = schema.additionalProperties;
+      return `map:${values && typeof values === 'object' ? kindOf(values, name) : 'any'}`;
+    }
+    default: return 'any';
+  }
+}
+
+const roots = {
+  container: struct('ContainerInspect', swagger.paths['/containers/{id}/json'].get.responses[200].schema),
+  image: struct('ImageInspect', defs.ImageInspect),
+  network: struct('Network', { ...defs.Network, properties: { ...defs.Network.properties, ...NETWORK_EXTRAS } }),
+  volume: struct('Volume', defs.Volume),
+};
+
+const out = [
+  `// Generated by scripts/gen-inspect-types.mjs from ${basename(swaggerPath)} (Engine API ${swagger.info.version}): do not edit.`,
+  '',
+  '/** Struct types of inspect output: field name → kind (see the generator for the codes). */',
+  'export const INSPECT_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {',
+  ...Object.entries(types).map(([name, fields]) => `  ${name}: ${JSON.stringify(fields).replace(/"([A-Za-z_][A-Za-z0-9_]*)":/g, '$1:').replace(/"/g, "'")},`),
+  '};',
+  '',
+  '/** The struct type each inspect command prints. */',
+  `export const INSPECT_ROOTS = ${JSON.stringify(roots).replace(/"([a-z]+)":/g, '$1: ').replace(/"/g, "'").replace(/,/g, ', ')} as const;`,
+  '',
+];
+writeFileSync(join(repo, 'src/cli/format/inspect-types.ts'), out.join('\n'));
