@@ -25,6 +25,7 @@ import { BerthError, InvalidArgument, errnoCode, isNotFoundError, messageOf } fr
 import { silentLogger, type Logger } from '../common/log.js';
 import { withContext } from './errors.js';
 import { setXattrs, type XattrItem } from './set-xattrs.js';
+import { smallFileWriter } from './small-file-writer.js';
 import { pathExists } from '../common/path-exists.js';
 import { makeSpecialFiles, type SpecialFile } from '../common/make-special-files.js';
 
@@ -43,9 +44,10 @@ export interface UnpackResult {
 
 const whiteoutPrefix = '.wh.';
 const opaqueWhiteout = '.wh..wh..opq';
-/** Files up to this size are buffered and written in the background. */
+/** Files up to this size are buffered and written in the background, by worker threads. */
 const smallFile = 512 * 1024;
-const maxTasks = 32;
+const maxTasks = 512;
+const maxTaskBytes = 16 << 20;
 /** Bytes of a large file gathered before one writev(2). */
 const writeBatch = 1 << 20;
 const mknodBatch = 500;
@@ -95,6 +97,7 @@ export class LayerUnpacker {
   private readonly tasks = new Set<Promise<void>>();
   private readonly pathTasks = new Map<string, Promise<void>>();
   private taskError: unknown;
+  private taskBytes = 0;
   private readonly preserveOwnership: boolean;
   private readonly uid: number;
   private readonly gid: number;
@@ -211,7 +214,7 @@ export class LayerUnpacker {
         this.collectXattrs(h, rel);
         if (size <= smallFile) {
           const data = size === 0 ? Buffer.alloc(0) : await readAll(body, size);
-          await this.spawnTask(rel, () => this.writeFile(abs, data, mode, uid, gid, mtime));
+          await this.spawnTask(rel, () => this.writeSmallFile(abs, data, mode, uid, gid, mtime), data.length);
         } else {
           await this.writeFile(abs, body, mode, uid, gid, mtime);
         }
@@ -270,16 +273,21 @@ export class LayerUnpacker {
     if (this.taskError !== undefined) throw this.taskError;
   }
 
-  /** Runs `fn` in the background, at most maxTasks at once, after any earlier task on `rel`. */
-  private async spawnTask(rel: string, fn: () => Promise<void>): Promise<void> {
-    while (this.tasks.size >= maxTasks) await Promise.race(this.tasks);
+  /**
+   * Runs `fn` in the background after any earlier task on `rel`; at most maxTasks at once, holding
+   * at most maxTaskBytes of file data.
+   */
+  private async spawnTask(rel: string, fn: () => Promise<void>, bytes: number): Promise<void> {
+    while (this.tasks.size >= maxTasks || (this.taskBytes >= maxTaskBytes && this.tasks.size > 0)) await Promise.race(this.tasks);
     this.throwTaskError();
     const before = this.pathTasks.get(rel);
+    this.taskBytes += bytes;
     const p: Promise<void> = (before ? before.then(fn) : fn())
       .catch((err: unknown) => {
         this.taskError ??= withContext(`unpack "${rel}"`, err);
       })
       .finally(() => {
+        this.taskBytes -= bytes;
         this.tasks.delete(p);
         if (this.pathTasks.get(rel) === p) this.pathTasks.delete(rel);
       });
@@ -296,7 +304,20 @@ export class LayerUnpacker {
     return this.preserveOwnership && (uid !== this.uid || gid !== this.gid);
   }
 
-  private async writeFile(abs: string, data: Buffer | Body, mode: number, uid: number, gid: number, mtime: Date | undefined): Promise<void> {
+  private writeSmallFile(abs: string, data: Buffer, mode: number, uid: number, gid: number, mtime: Date | undefined): Promise<void> {
+    const createMode = mode & 0o777;
+    const chowned = this.needsChown(uid, gid);
+    // chown clears set-id bits, and creation masks with the umask: only then is a chmod needed.
+    const chmod = (createMode & ~this.umask) !== mode || (chowned && (mode & 0o6000) !== 0);
+    return smallFileWriter.write({
+      path: abs, data, createMode,
+      ...(chowned ? { chown: [uid, gid] as [number, number] } : {}),
+      ...(chmod ? { chmod: mode } : {}),
+      ...(mtime ? { mtime } : {}),
+    });
+  }
+
+  private async writeFile(abs: string, body: Body, mode: number, uid: number, gid: number, mtime: Date | undefined): Promise<void> {
     const createMode = mode & 0o777;
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     let fd: number;
@@ -309,26 +330,22 @@ export class LayerUnpacker {
       fd = await fdOpen(abs, flags, createMode);
     }
     try {
-      if (Buffer.isBuffer(data)) {
-        if (data.length > 0) await fdWriteAll(fd, data);
-      } else {
-        // Tar bodies arrive in decompressor-sized chunks: one writev per MiB, one in flight.
-        let batch: Buffer[] = [];
-        let bytes = 0;
-        let writing: Promise<void> = Promise.resolve();
-        for await (const chunk of data) {
-          batch.push(chunk);
-          bytes += chunk.length;
-          if (bytes >= writeBatch) {
-            await writing;
-            writing = fdWritevAll(fd, batch);
-            batch = [];
-            bytes = 0;
-          }
+      // Tar bodies arrive in decompressor-sized chunks: one writev per MiB, one in flight.
+      let batch: Buffer[] = [];
+      let bytes = 0;
+      let writing: Promise<void> = Promise.resolve();
+      for await (const chunk of body) {
+        batch.push(chunk);
+        bytes += chunk.length;
+        if (bytes >= writeBatch) {
+          await writing;
+          writing = fdWritevAll(fd, batch);
+          batch = [];
+          bytes = 0;
         }
-        await writing;
-        if (batch.length) await fdWritevAll(fd, batch);
       }
+      await writing;
+      if (batch.length) await fdWritevAll(fd, batch);
       const chowned = this.needsChown(uid, gid);
       if (chowned) await fdCall<void>((cb) => fs.fchown(fd, uid, gid, cb));
       // chown clears set-id bits, and creation masks with the umask: only then is a chmod needed.
