@@ -50,14 +50,14 @@ export class FsContentStore implements ContentStore {
   private readonly log: Logger;
   /** Blobs renamed into place whose bytes may not be on disk yet. */
   private readonly unsynced = new Set<string>();
-  private readonly flush: BackgroundFlush;
+  private readonly flusher: BackgroundFlush;
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(readonly root: string, options: FsContentStoreOptions) {
     this.blobDir = join(root, 'blobs', 'sha256');
     this.ingestDir = join(root, 'ingest');
     this.log = options.log ?? silentLogger;
-    this.flush = backgroundFlush({
+    this.flusher = backgroundFlush({
       pending: () => [...this.unsynced],
       flush: () => syncFilesystem(this.root),
       onError: (err) => this.log.warn('flush blobs to disk', { error: messageOf(err) }),
@@ -78,6 +78,11 @@ export class FsContentStore implements ContentStore {
     return store;
   }
 
+  /** Flushes the blobs not yet on disk now (at shutdown: a reboot after it must not drop them). */
+  flush(): Promise<void> {
+    return this.flusher.now();
+  }
+
   private get unsyncedPath(): string {
     return join(this.root, 'unsynced.json');
   }
@@ -92,7 +97,7 @@ export class FsContentStore implements ContentStore {
     }
     if (file.boot === bootId()) {
       for (const d of file.digests) this.unsynced.add(d);
-      this.flush.soon();
+      this.flusher.soon();
       return;
     }
     // The machine restarted before these were flushed: keep only those whose bytes survived.
@@ -193,7 +198,7 @@ export class FsContentStore implements ContentStore {
       await fh.close();
       closed = true;
       await rename(tmp, target);
-      if (deferred) this.flush.soon();
+      if (deferred) this.flusher.soon();
       return { digest, size };
     } catch (err) {
       if (!closed) await fh.close().catch(() => {});

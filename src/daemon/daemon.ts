@@ -19,7 +19,7 @@ import { networkRoutes } from '../api/routes/networks.js';
 import { Router } from '../api/router.js';
 import { ApiServer } from '../api/server.js';
 import { atomicWrite } from '../common/atomic-write.js';
-import { InvalidArgument, NotFound } from '../common/errors.js';
+import { InvalidArgument, NotFound, messageOf } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { ContainerService } from '../container/container-service.js';
 import { ContainerStore } from '../container/container-store.js';
@@ -256,6 +256,8 @@ export async function startDaemon(cfg: DaemonConfig): Promise<RunningDaemon> {
     async close() {
       await server.close();
       await networks.close();
+      // What a pull or build committed in the last seconds reaches the disk before berthd goes.
+      await Promise.all([content.flush(), snapshots.flush()]).catch((err: unknown) => log.warn('flush images to disk', { error: messageOf(err) }));
       await unlink(cfg.pidfile).catch(() => {});
       log.info('berthd stopped; containers keep running');
     },

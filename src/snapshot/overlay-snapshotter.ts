@@ -76,13 +76,13 @@ export class OverlaySnapshotter implements Snapshotter {
   private saving: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   private readonly syncLayers: boolean;
-  private readonly flush: BackgroundFlush;
+  private readonly flusher: BackgroundFlush;
   private indexOff = false;
 
   private constructor(readonly root: string, options: OverlaySnapshotterOptions) {
     this.log = options.log ?? silentLogger;
     this.syncLayers = options.syncLayers ?? true;
-    this.flush = backgroundFlush({
+    this.flusher = backgroundFlush({
       pending: () => [...this.layerMap].filter(([, r]) => r.unsynced !== undefined).map(([c]) => c),
       flush: () => syncFilesystem(this.root),
       onError: (err) => this.log.warn('flush layers to disk', { error: messageOf(err) }),
@@ -179,7 +179,7 @@ export class OverlaySnapshotter implements Snapshotter {
     } catch {
       this.indexOff = false;
     }
-    if ([...this.layerMap.values()].some((r) => r.unsynced !== undefined)) this.flush.soon();
+    if ([...this.layerMap.values()].some((r) => r.unsynced !== undefined)) this.flusher.soon();
   }
 
   /** Layers marked unsynced in an earlier boot, and every layer above one of them. */
@@ -200,11 +200,16 @@ export class OverlaySnapshotter implements Snapshotter {
     return [...lost];
   }
 
+  /** Flushes the layers not yet on disk now (at shutdown: a reboot after it must not drop them). */
+  flush(): Promise<void> {
+    return this.flusher.now();
+  }
+
   /** Resolves once the layer and those below it are on disk. */
   private async ensureDurable(chainId: string): Promise<void> {
     for (let c = chainId; c !== ''; c = this.layerMap.get(c)?.parent ?? '') {
       if (this.layerMap.get(c)?.unsynced !== undefined) {
-        await this.flush.now();
+        await this.flusher.now();
         return this.ensureDurable(chainId);
       }
     }
@@ -272,7 +277,7 @@ export class OverlaySnapshotter implements Snapshotter {
       this.byId.set(id, chainId);
       try {
         await this.saveIndex();
-        if (this.syncLayers) this.flush.soon();
+        if (this.syncLayers) this.flusher.soon();
       } catch (err) {
         this.layerMap.delete(chainId);
         this.byId.delete(id);

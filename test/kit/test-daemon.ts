@@ -147,9 +147,19 @@ export class TestDaemon {
   }
 
   /** Starts berthd again on the same root. */
-  async restart(): Promise<void> {
-    await this.kill9();
+  async restart(o: { graceful?: boolean } = {}): Promise<void> {
+    if (o.graceful) await this.stop();
+    else await this.kill9();
     await this.launch();
+  }
+
+  /** Stops berthd with SIGTERM, as a service manager does, and waits for it to exit. */
+  async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || !this.running) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    await exited;
   }
 
   /** Removes every container, stops berthd, and checks that no mount, cgroup or process is left. */

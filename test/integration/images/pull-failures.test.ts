@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildTar } from '../../../src/image/build-tar.js';
 import { baseImageTars } from '../../kit/base-images.js';
 import { FakeRegistry } from '../../kit/fake-registry.js';
 import { TestDaemon } from '../../kit/test-daemon.js';
+
+type Index = { layers: Record<string, { unsynced?: string }> };
 
 describe('pull failures', () => {
   let d: TestDaemon;
@@ -144,6 +146,41 @@ describe('pull failures', () => {
     const results = await Promise.all(pulls);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     for (const l of img.layerDigests) assert.equal(reg.blobGets.get(l), 1, `GETs of ${l}`);
+  });
+
+  test('a pull is on disk once berthd stops cleanly; after a power loss its unflushed layers and blobs are dropped, and it pulls again', async () => {
+    const img = reg.addImage({ repo: 'ok/flushed', tag: 'v1', layers: [await uniqueLayer('flushed', 2_000_000)] });
+    const ref = `${reg.host}/ok/flushed:v1`;
+    const indexPath = join(d.dataRoot, 'snapshots/index.json');
+    const listPath = join(d.dataRoot, 'content/unsynced.json');
+    const readIndex = () => JSON.parse(readFileSync(indexPath, 'utf8')) as Index;
+    const marks = () => ({ layers: Object.values(readIndex().layers).filter((l) => l.unsynced !== undefined).length, blobs: existsSync(listPath) });
+    const layersBefore = new Set(Object.keys(readIndex().layers));
+    assert.equal((await pull(ref)).code, 0);
+    // Usually still marked here (the flush waits for a quiet second); either way a clean stop leaves nothing marked.
+    await d.restart({ graceful: true });
+    assert.deepEqual(marks(), { layers: 0, blobs: false }, 'a clean stop flushes');
+
+    // The state a power loss right after the pull leaves: the pull's layer and blob marked in an
+    // earlier boot, and the blob's bytes lost.
+    await d.kill9();
+    const index = readIndex();
+    const pulled = Object.keys(index.layers).filter((c) => !layersBefore.has(c));
+    assert.equal(pulled.length, 1);
+    index.layers[pulled[0]!]!.unsynced = 'an-earlier-boot';
+    writeFileSync(indexPath, JSON.stringify(index));
+    writeFileSync(listPath, JSON.stringify({ boot: 'an-earlier-boot', digests: img.layerDigests }));
+    const blob = join(d.dataRoot, 'content/blobs/sha256', img.layerDigests[0]!.slice(7));
+    truncateSync(blob, 0);
+    await d.restart();
+    const images = await d.berth(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    assert.doesNotMatch(images.stdout, /ok\/flushed/, 'the image on a dropped layer is gone');
+    assert.match(images.stdout, /busybox/, 'images on flushed layers stay');
+    assert.equal(existsSync(blob), false, 'the blob whose bytes were lost is gone');
+    assert.deepEqual(marks(), { layers: 0, blobs: false });
+    const again = await pull(ref);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Pull complete/);
   });
 
   test('berthd killed mid-pull restarts consistent and the pull completes on retry', async () => {
