@@ -138,27 +138,26 @@ export class TestDaemon {
   }
 
   /** Kills berthd with SIGKILL; containers go on. */
-  async kill9(): Promise<void> {
-    const p = this.proc;
-    if (!p || !this.running) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
+  kill9(): Promise<void> {
+    return this.signalAndWait('SIGKILL');
   }
 
-  /** Starts berthd again on the same root. */
+  /** Stops berthd with SIGTERM, as a service manager does; containers go on. */
+  stop(): Promise<void> {
+    return this.signalAndWait('SIGTERM');
+  }
+
+  /** Starts berthd again on the same root, after a SIGKILL (or a SIGTERM with `graceful`). */
   async restart(o: { graceful?: boolean } = {}): Promise<void> {
-    if (o.graceful) await this.stop();
-    else await this.kill9();
+    await this.signalAndWait(o.graceful ? 'SIGTERM' : 'SIGKILL');
     await this.launch();
   }
 
-  /** Stops berthd with SIGTERM, as a service manager does, and waits for it to exit. */
-  async stop(): Promise<void> {
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
     const p = this.proc;
     if (!p || !this.running) return;
     const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
+    p.kill(signal);
     await exited;
   }
 
