@@ -103,7 +103,9 @@ const MAX_FRAME = 64 * 1024;
  * client as much as the lines themselves.
  */
 class Framer {
-  private out = Buffer.allocUnsafe(512 * 1024);
+  // Grows on demand: a `--tail 100` needs a few KiB, and a MiB allocated per request makes V8
+  // run a full GC every few requests (external memory pressure).
+  private out = Buffer.allocUnsafe(64 * 1024);
   private size = 0;
   /** Where the open frame's header is, and its stream; -1: none. */
   private frameAt = -1;
@@ -323,8 +325,12 @@ interface ReadState {
   rest: Buffer;
 }
 
-/** Frames what the file holds from state.pos on, a chunk at a time, and advances state. */
-async function* frameFile(fh: FileHandle, framer: Framer, state: ReadState, buf: Buffer): AsyncGenerator<Buffer> {
+/**
+ * Frames what the file holds from state.pos on, a chunk at a time, and advances state. `buf` is
+ * where a read starts; a read that fills it goes on with a CHUNK-sized one.
+ */
+async function* frameFile(fh: FileHandle, framer: Framer, state: ReadState, first: Buffer): AsyncGenerator<Buffer> {
+  let buf = first;
   for (;;) {
     const { bytesRead } = await fh.read(buf, 0, buf.length, state.pos);
     if (bytesRead === 0) break;
@@ -334,6 +340,7 @@ async function* frameFile(fh: FileHandle, framer: Framer, state: ReadState, buf:
     state.rest = Buffer.from(data.subarray(start));
     const out = framer.take();
     if (out) yield out;
+    if (bytesRead === buf.length && buf.length < CHUNK) buf = Buffer.allocUnsafe(CHUNK);
   }
 }
 
@@ -391,7 +398,7 @@ export async function* readJsonLog(path: string, o: LogReadOptions, stopped?: Pr
         need -= first.lines ?? 0;
       }
     }
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = Buffer.allocUnsafe(firstOlder < older.length ? CHUNK : Math.min(CHUNK, Math.max(64 * 1024, size - pos)));
     for (let i = firstOlder; i < older.length; i++) {
       yield* i === firstOlder ? frameRotated(framer, older[i]!, first.offset, buf, first.data) : frameRotated(framer, older[i]!, 0, buf);
     }
