@@ -14,7 +14,7 @@ import { Conflict, NotFound, NotImplemented, messageOf } from '../common/errors.
 import type { Logger } from '../common/log.js';
 import { BuildCache } from '../build/build-cache.js';
 import { BuildError } from '../build/build-error.js';
-import { openBuild, type BuilderDeps } from '../build/builder.js';
+import type { BuilderDeps } from '../build/builder.js';
 import type { ContainerService } from '../container/container-service.js';
 import type { ImageService } from '../image/image-service.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
@@ -43,6 +43,9 @@ export class BuildBackend implements BuildRoutesBackend {
 
   async build(context: Readable, q: BuildQuery, signal: AbortSignal): Promise<StartedBuild> {
     if (q.remote) throw new NotImplemented('building from a remote context is not supported: send the context as a tar');
+    // Loaded with the first build: the Dockerfile parser and .dockerignore matcher cost a daemon
+    // that never builds ~4 MiB.
+    const { openBuild } = await import('../build/builder.js');
     const job = await openBuild(this.deps, context, {
       dockerfile: q.dockerfile, tags: q.tags, buildArgs: q.buildArgs, labels: q.labels, target: q.target,
       noCache: q.noCache, pull: q.pull, rm: q.rm, forceRm: q.forceRm, networkMode: q.networkMode, resources: q.resources, signal,

@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import dnsPacket from 'dns-packet';
+import type { Packet, Question } from 'dns-packet';
 import type { Logger } from '../common/log.js';
 
 /**
@@ -9,10 +9,19 @@ import type { Logger } from '../common/log.js';
  */
 export type NameLookup = (client: string, name: string) => string[] | undefined | null;
 
+type DnsCodec = typeof import('dns-packet');
+/** Loaded with the first listening socket: a daemon without user-defined networks never needs it (3 MiB). */
+let codec: DnsCodec | undefined;
+
 const TTL = 600;
 const FORWARD_TIMEOUT_MS = 4000;
 
 /** The host's resolvers, as containers on the default bridge get them. */
+function dns(): DnsCodec {
+  if (!codec) throw new Error('embedded DNS: a message arrived before a socket listened');
+  return codec;
+}
+
 function hostResolvers(): string[] {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8').split('\n').flatMap((l) => {
@@ -37,6 +46,7 @@ export class EmbeddedDns {
 
   async listen(ip: string): Promise<void> {
     if (this.sockets.has(ip)) return;
+    codec ??= ((await import('dns-packet')) as { default: DnsCodec }).default;
     const s = createSocket({ type: 'udp4', reuseAddr: true });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -64,9 +74,9 @@ export class EmbeddedDns {
   }
 
   private answer(s: Socket, msg: Buffer, client: string, port: number): void {
-    let q: dnsPacket.Packet;
+    let q: Packet;
     try {
-      q = dnsPacket.decode(msg);
+      q = dns().decode(msg);
     } catch {
       return; // not DNS: nothing to answer
     }
@@ -90,18 +100,18 @@ export class EmbeddedDns {
     const answers = question.type === 'A'
       ? ips.map((ip) => ({ type: 'A' as const, name: question.name, ttl: TTL, class: 'IN' as const, data: ip }))
       : [];
-    s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers }), port, client);
+    s.send(dns().encode({ id: q.id, type: 'response', flags: dns().RECURSION_DESIRED | dns().RECURSION_AVAILABLE | dns().AUTHORITATIVE_ANSWER, questions: [question], answers }), port, client);
   }
 
-  private reply(s: Socket, q: dnsPacket.Packet, question: dnsPacket.Question, rcode: number, client: string, port: number): void {
-    s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | rcode, questions: [question], answers: [] }), port, client);
+  private reply(s: Socket, q: Packet, question: Question, rcode: number, client: string, port: number): void {
+    s.send(dns().encode({ id: q.id, type: 'response', flags: dns().RECURSION_DESIRED | dns().RECURSION_AVAILABLE | rcode, questions: [question], answers: [] }), port, client);
   }
 
   /** Asks the host's first resolver; SERVFAIL when there is none or it does not answer. */
-  private forward(s: Socket, msg: Buffer, q: dnsPacket.Packet, client: string, port: number): void {
+  private forward(s: Socket, msg: Buffer, q: Packet, client: string, port: number): void {
     const upstream = this.upstreams()[0];
     const fail = () => {
-      s.send(dnsPacket.encode({ id: q.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | 2 /* SERVFAIL */, questions: q.questions ?? [], answers: [] }), port, client);
+      s.send(dns().encode({ id: q.id, type: 'response', flags: dns().RECURSION_DESIRED | dns().RECURSION_AVAILABLE | 2 /* SERVFAIL */, questions: q.questions ?? [], answers: [] }), port, client);
     };
     if (!upstream) {
       fail();
