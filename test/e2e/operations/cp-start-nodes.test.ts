@@ -1,11 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import tar from 'tar-stream';
-import { TestDaemon } from '../../kit/test-daemon.js';
-import { okWith, sleep, until } from './ops-kit.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite, okWith, sleep, until } from './ops-kit.js';
 
 type Entry = Parameters<tar.Pack['entry']>[0] & { body?: string };
 
@@ -69,12 +69,7 @@ function copyMountsOf(d: TestDaemon): string[] {
 
 describe('docker cp into a container against its start, and device nodes and FIFOs', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
   const ok = okWith(() => d);
 
   test('a start issued during an upload waits for it and sees every file; an upload during a start goes into the running container', async () => {

@@ -1,22 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon } from '../../kit/test-daemon.js';
-import { okWith, until } from './ops-kit.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite, okWith, until } from './ops-kit.js';
 
 for (const client of ['docker', 'berth'] as const)
 describe(`cp and diff through ${client}`, () => {
   let d: TestDaemon;
   let work: string;
-  before(async () => {
-    d = await TestDaemon.start();
+  daemonPerSuite((x) => (d = x), () => {
     work = join(d.dir, 'cp');
     mkdirSync(work);
-  });
-  after(async () => {
-    await d?.cleanup();
   });
 
   const ok = okWith(() => d, client);

@@ -1,18 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../kit/test-daemon.js';
-import { okWith, sleep } from './ops-kit.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite, okWith, sleep } from './ops-kit.js';
 
 interface Ev { Type: string; Action: string; status?: string; id?: string; from?: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
 
 describe('events', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   const ok = okWith(() => d);
 

@@ -1,7 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../kit/test-daemon.js';
-import { okWith, sleep, until } from './ops-kit.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite, okWith, sleep, until } from './ops-kit.js';
 
 
 interface Health { Status: string; FailingStreak: number; Log: { ExitCode: number; Output: string }[] }
@@ -9,12 +9,7 @@ interface Health { Status: string; FailingStreak: number; Log: { ExitCode: numbe
 for (const client of ['docker', 'berth'] as const)
 describe(`healthchecks through ${client}`, () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   const ok = okWith(() => d, client);
   const health = async (name: string) => JSON.parse(await ok(['inspect', '-f', '{{json .State.Health}}', name])) as Health;

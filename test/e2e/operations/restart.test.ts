@@ -1,19 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../kit/test-daemon.js';
-import { okWith, sleep, until } from './ops-kit.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite, okWith, sleep, until } from './ops-kit.js';
 
 interface Ev { Action: string; timeNano: number }
 
 
 describe('restart policies', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   const ok = okWith(() => d);
   const inspect = async (name: string, fmt: string) => (await ok(['inspect', '-f', fmt, name])).trim();
