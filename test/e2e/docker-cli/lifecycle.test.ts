@@ -1,16 +1,12 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 for (const client of ['docker', 'berth'] as const)
 describe(`container lifecycle through ${client}`, () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   const ok = async (args: string[]) => {
     const r = await d[client](args);

@@ -1,8 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 /** `docker run` as users type it: each row is args, the exit code, and what the output must show. */
 interface Case {
@@ -43,12 +44,7 @@ const cases: Case[] = [
 
 describe('docker run and berth run against berthd', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   // The same table through the real docker CLI and through berth: same exit codes, same output.
   for (const client of ['docker', 'berth'] as const) {

@@ -1,19 +1,15 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { DOCKER_CLI } from '../../kit/paths.js';
 import { run } from '../../kit/run.js';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 /** berthd driving Debian's runc through its command line, as containerd's shim does. */
 describe('berthd with --runtime runc', { skip: !existsSync('/usr/bin/runc') && 'runc is not installed' }, () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   test('run, exit codes, env and stderr', async () => {
     const r = await d.docker(['run', '--rm', '--runtime', 'runc', '-e', 'V=runc', 'busybox', 'sh', '-c', 'echo $V; echo err >&2; exit 4']);

@@ -1,9 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 import { run } from '../../kit/run.js';
 import { freePort } from '../../kit/free-port.js';
 
@@ -71,12 +72,7 @@ describe('networks: the default bridge, published ports, user networks', () => {
     assert.deepEqual(got, want);
   };
 
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   test('a container on the default bridge has an address, a gateway, /etc/hosts and its hostname', async () => {
     const out = await ok(['run', '--rm', '--hostname', 'web1', '--add-host', 'db.example:10.9.9.9', 'busybox', 'sh', '-c',

@@ -5,7 +5,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import tar from 'tar-stream';
 import type { TestDaemon } from '../../kit/test-daemon.js';
-import { daemonPerSuite, okWith, sleep, until } from './ops-kit.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
+import { okWith, sleep, until } from './ops-kit.js';
 
 type Entry = Parameters<tar.Pack['entry']>[0] & { body?: string };
 

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readlinkSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestDaemon } from '../../kit/test-daemon.js';
-import { daemonPerSuite, okWith, until } from './ops-kit.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
+import { okWith, until } from './ops-kit.js';
 
 for (const client of ['docker', 'berth'] as const)
 describe(`cp and diff through ${client}`, () => {

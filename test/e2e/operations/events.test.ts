@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestDaemon } from '../../kit/test-daemon.js';
-import { daemonPerSuite, okWith, sleep } from './ops-kit.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
+import { okWith, sleep } from './ops-kit.js';
 
 interface Ev { Type: string; Action: string; status?: string; id?: string; from?: string; Actor: { ID: string; Attributes: Record<string, string> }; scope: string; time: number; timeNano: number }
 

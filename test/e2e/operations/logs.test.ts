@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestDaemon } from '../../kit/test-daemon.js';
-import { daemonPerSuite, okWith, until } from './ops-kit.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
+import { okWith, until } from './ops-kit.js';
 
 function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);

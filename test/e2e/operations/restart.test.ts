@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestDaemon } from '../../kit/test-daemon.js';
-import { daemonPerSuite, okWith, sleep, until } from './ops-kit.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
+import { okWith, sleep, until } from './ops-kit.js';
 
 interface Ev { Action: string; timeNano: number }
 

@@ -1,6 +1,7 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 /**
  * Resource limits as the kernel enforces them: each test makes a container push against its limit
@@ -8,12 +9,7 @@ import { TestDaemon } from '../../kit/test-daemon.js';
  */
 describe('resource limits', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   const ok = async (args: string[]): Promise<string> => {
     const r = await d.docker(args);

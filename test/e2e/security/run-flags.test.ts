@@ -1,7 +1,8 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 /** The docker run flags that change a container's confinement, each with what it must show. */
 interface Case {
@@ -40,12 +41,7 @@ const cases: Case[] = [
 
 describe('docker run flags that change confinement', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   for (const c of cases) {
     test(c.name, async () => {

@@ -1,20 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../kit/paths.js';
 import { run } from '../../kit/run.js';
-import { TestDaemon } from '../../kit/test-daemon.js';
+import type { TestDaemon } from '../../kit/test-daemon.js';
+import { daemonPerSuite } from '../../kit/daemon-per-suite.js';
 
 /** berthd killed with SIGKILL while containers run: they go on, and everything works on them after a restart. */
 describe('berthd restarts into a consistent state', () => {
   let d: TestDaemon;
-  before(async () => {
-    d = await TestDaemon.start();
-  });
-  after(async () => {
-    await d?.cleanup();
-  });
+  daemonPerSuite((x) => (d = x));
 
   test('containers survive SIGKILL of the daemon and are fully usable after the restart', async () => {
     const ok = async (args: string[]) => {
